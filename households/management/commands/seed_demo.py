@@ -1,0 +1,78 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from households.demo import DemoWorld
+from households.models import Commune, Enrolment, Household, Member, Village
+
+CHUNK = 5_000
+
+
+class Command(BaseCommand):
+    help = "Fill an empty registry with realistic synthetic households, deterministic for a seed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=2_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--province", type=int, default=66)
+        parser.add_argument("--today", type=date.fromisoformat, default=None,
+                            help="Reference date YYYY-MM-DD for ages and cover (default: today).")
+
+    def handle(self, *args, households, seed, province, today, **options):
+        if households < 1:
+            raise CommandError("--households must be at least 1.")
+        existing = Household.objects.count()
+        if existing:
+            self.stdout.write(f"The registry already holds {existing} households; nothing seeded.")
+            return
+        communes = list(Commune.objects.filter(province_code=province).order_by("code"))
+        if not communes:
+            raise CommandError(f"No communes for province {province}: run `manage.py load_communes --province {province}` first.")
+        world = DemoWorld(seed=seed, today=today or timezone.localdate())
+
+        villages_by_commune = self._villages(world, communes)
+        rng = world.rng
+        totals = {"households": 0, "members": 0, "enrolments": 0}
+        for start in range(0, households, CHUNK):
+            batch = []
+            for _ in range(min(CHUNK, households - start)):
+                commune = rng.choice(communes)
+                batch.append(world.household(commune, villages_by_commune[commune.code]))
+            self._insert(batch, totals)
+            if households > CHUNK:
+                self.stdout.write(f"  {totals['households']:,} households…")
+        self.stdout.write(
+            f"Seeded {totals['households']} households, {totals['members']} members, "
+            f"{totals['enrolments']} enrolments (seed {seed})."
+        )
+
+    @transaction.atomic
+    def _villages(self, world, communes):
+        wanted = {c.code: world.villages_for(c) for c in communes}
+        Village.objects.bulk_create([v for vs in wanted.values() for v in vs], ignore_conflicts=True)
+        by_commune = {code: [] for code in wanted}
+        for village in Village.objects.filter(commune__in=communes).select_related("commune").order_by("pk"):
+            by_commune[village.commune_id].append(village)
+        return by_commune
+
+    @transaction.atomic
+    def _insert(self, batch, totals):
+        Household.objects.bulk_create([household for household, _ in batch])
+        members, drafts = [], []
+        for household, people in batch:
+            for person in people:
+                members.append(Member(
+                    household=household, full_name=person.full_name, date_of_birth=person.date_of_birth,
+                    sex=person.sex, ethnicity=person.ethnicity, relation=person.relation,
+                    citizen_id=person.citizen_id, si_number=person.si_number, phone=person.phone,
+                ))
+                drafts.append(person)
+        Member.objects.bulk_create(members, batch_size=2_000)
+        enrolments = [Enrolment(member=member, **fields)
+                      for member, person in zip(members, drafts) for fields in person.enrolments]
+        Enrolment.objects.bulk_create(enrolments, batch_size=2_000)
+        totals["households"] += len(batch)
+        totals["members"] += len(members)
+        totals["enrolments"] += len(enrolments)

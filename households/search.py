@@ -1,0 +1,54 @@
+"""One search for the registry, used by the admin, autocompletes and (later)
+the field pages: a name typed with or without diacritics, or an identifier
+(citizen ID, social-insurance number, phone, card number in either form)."""
+
+import re
+
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Enrolment, Member
+from .text import search_key
+from .validators import normalize_card_number, normalize_phone, si_number_from_card
+
+_IDENTIFIER = re.compile(r"^[+\d\s.\-()]+$|^[A-Za-z]{2}\d[\d\s.\-]+$")
+
+
+def member_filter(term: str) -> Q:
+    term = term.strip()
+    if not term:
+        return Q()
+    if not _IDENTIFIER.match(term):
+        return Q(search_key__contains=search_key(term))
+    digits = re.sub(r"\D", "", term)
+    card = normalize_card_number(term)
+    q = Q(citizen_id=digits) | Q(phone=normalize_phone(term)) | Q(si_number=digits)
+    si = si_number_from_card(card)
+    if si:
+        q |= Q(si_number=si)
+    q |= Exists(Enrolment.objects.filter(member=OuterRef("pk"), card_number=card))
+    return q
+
+
+def search_members(queryset, term: str):
+    return queryset.filter(member_filter(term))
+
+
+def search_households(queryset, term: str):
+    term = term.strip()
+    if not term:
+        return queryset
+    matching_member = Member.objects.filter(member_filter(term), household=OuterRef("pk"))
+    q = Q(code=term) | Exists(matching_member)
+    if _IDENTIFIER.match(term):
+        q |= Q(phone=normalize_phone(term))
+    return queryset.filter(q)
+
+
+def search_enrolments(queryset, term: str):
+    term = term.strip()
+    if not term:
+        return queryset
+    matching_member = Member.objects.filter(member_filter(term), pk=OuterRef("member_id"))
+    return queryset.filter(Q(card_number=normalize_card_number(term)) | Exists(matching_member))
+
+

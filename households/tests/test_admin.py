@@ -1,0 +1,194 @@
+"""The registry's admin: lists that stay fast, search that ignores diacritics."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from collectors.services import provincial_staff_group
+from collectors.tests.factories import UserFactory
+from households.models import Enrolment, Member
+from households.tests.factories import (
+    CommuneFactory,
+    EnrolmentFactory,
+    HouseholdFactory,
+    MemberFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = UserFactory(username="staff", is_staff=True)
+    user.groups.add(provincial_staff_group())
+    client.force_login(user)
+    return client
+
+
+def make_registry(households: int):
+    for _ in range(households):
+        household = HouseholdFactory()
+        head = MemberFactory(household=household, relation=Member.Relation.HEAD, phone=None)
+        MemberFactory(household=household, relation=Member.Relation.SPOUSE)
+        EnrolmentFactory(member=head)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+@pytest.mark.parametrize("model", ["household", "member", "enrolment"])
+def test_changelists_run_a_fixed_number_of_queries_whatever_the_rows(staff_client, model):
+    # session, user, 2× permissions, the commune filter's choices, count, the page's rows;
+    # PostgreSQL first asks its planner for the table's size.
+    expected = 7 + (connection.vendor == "postgresql")
+    url = reverse(f"admin:households_{model}_changelist")
+    make_registry(3)
+    few, _ = count_queries(staff_client, url)
+    make_registry(30)
+    many, response = count_queries(staff_client, url)
+    assert few == many == expected
+    assert len(response.context["cl"].result_list) == min(50, {"household": 33, "member": 66, "enrolment": 33}[model])
+
+
+def test_household_list_shows_the_head_and_member_count(staff_client):
+    household = HouseholdFactory(code="HGD-1")
+    MemberFactory(household=household, full_name="Nguyễn Thị Hiền", relation=Member.Relation.HEAD)
+    MemberFactory(household=household)
+    response = staff_client.get(reverse("admin:households_household_changelist"))
+    row = response.context["cl"].result_list[0]
+    assert (row.head_name, row.member_count) == ("Nguyễn Thị Hiền", 2)
+    assert "Nguyễn Thị Hiền" in response.content.decode()
+
+
+def search(client, model, term):
+    response = client.get(reverse(f"admin:households_{model}_changelist"), {"q": term})
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+def test_member_search_ignores_diacritics_and_case(staff_client):
+    hien = MemberFactory(full_name="Nguyễn Thị Hiền")
+    MemberFactory(full_name="Nguyễn Văn Hiển Long")
+    MemberFactory(full_name="Trần Văn Đức")
+    assert search(staff_client, "member", "nguyen thi hien") == [hien]
+    assert search(staff_client, "member", "NGUYEN THI HIEN") == [hien]
+    assert [m.full_name for m in search(staff_client, "member", "van duc")] == ["Trần Văn Đức"]
+    assert len(search(staff_client, "member", "hien")) == 2
+
+
+def test_member_search_by_identifiers_in_any_typed_form(staff_client):
+    member = MemberFactory(citizen_id="066080012345", si_number="6601234567", phone="0912345678")
+    MemberFactory()
+    assert search(staff_client, "member", "066 080 012 345") == [member]
+    assert search(staff_client, "member", "+84 912 345 678") == [member]
+    assert search(staff_client, "member", "6601234567") == [member]
+    # The older 15-character card code carries the SI number.
+    assert search(staff_client, "member", "GD4666601234567") == [member]
+
+
+def test_household_search_finds_by_code_or_member_name_without_duplicates(staff_client):
+    household = HouseholdFactory(code="24259000123")
+    MemberFactory(household=household, full_name="H'Hen Ksor", relation=Member.Relation.HEAD)
+    MemberFactory(household=household, full_name="Y Bhin Ksor")
+    HouseholdFactory()
+    assert search(staff_client, "household", "24259000123") == [household]
+    assert search(staff_client, "household", "ksor") == [household]
+    assert search(staff_client, "household", "hhen") == [household]
+
+
+def test_enrolment_search_by_card_number_in_either_form(staff_client):
+    enrolment = EnrolmentFactory(card_number="GD4660123456789")
+    EnrolmentFactory()
+    assert search(staff_client, "enrolment", "GD4660123456789") == [enrolment]
+    assert search(staff_client, "enrolment", enrolment.member.full_name.lower()) == [enrolment]
+
+
+def test_enrolments_filtered_by_coverage_end(staff_client):
+    today = date.today()
+    soon = EnrolmentFactory(coverage_start=today - timedelta(days=300), coverage_end=today + timedelta(days=10))
+    EnrolmentFactory(coverage_start=today - timedelta(days=10), coverage_end=today + timedelta(days=200))
+    lapsed = EnrolmentFactory(coverage_start=today - timedelta(days=400), coverage_end=today - timedelta(days=20),
+                              status=Enrolment.Status.LAPSED)
+    url = reverse("admin:households_enrolment_changelist")
+    assert list(staff_client.get(url, {"coverage": "30"}).context["cl"].result_list) == [soon]
+    assert list(staff_client.get(url, {"coverage": "lapsed60"}).context["cl"].result_list) == [lapsed]
+
+
+def test_member_list_masks_citizen_id_and_phone(staff_client):
+    MemberFactory(citizen_id="066080012345", phone="0912345678")
+    html = staff_client.get(reverse("admin:households_member_changelist")).content.decode()
+    assert "066080012345" not in html and "•••••••••345" in html
+    assert "0912345678" not in html and "•••••••678" in html
+
+
+def test_saving_a_member_whose_citizen_id_contradicts_the_birth_year_warns(staff_client):
+    household = HouseholdFactory()
+    response = staff_client.post(
+        reverse("admin:households_member_add"),
+        {
+            "household": household.pk, "full_name": "Lê Thị Lan", "date_of_birth": "17/05/1985", "sex": "F",
+            "ethnicity": "01", "relation": "head", "citizen_id": "066 190 012345", "si_number": "",
+            "phone": "+84 912 345 678",
+            "enrolments-TOTAL_FORMS": "0", "enrolments-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+    member = Member.objects.get(full_name="Lê Thị Lan")
+    assert (member.citizen_id, member.phone) == ("066190012345", "0912345678")
+    messages = [str(m) for m in response.context["messages"]]
+    assert "Lê Thị Lan: Citizen ID 066190012345 says born in 1990, but the record says born in 1985: check both." in messages
+
+
+def test_adding_a_member_with_a_bad_citizen_id_shows_the_message_and_saves_nothing(staff_client):
+    household = HouseholdFactory()
+    response = staff_client.post(
+        reverse("admin:households_member_add"),
+        {
+            "household": household.pk, "full_name": "Lê Thị Lan", "date_of_birth": "17/05/1985", "sex": "F",
+            "ethnicity": "01", "relation": "head", "citizen_id": "06619001234",
+            "enrolments-TOTAL_FORMS": "0", "enrolments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Citizen ID “06619001234” must be exactly 12 digits." in response.content.decode()
+    assert not Member.objects.exists()
+
+
+def test_autocomplete_finds_households_by_member_name_without_diacritics(staff_client):
+    household = HouseholdFactory(code="X-1")
+    MemberFactory(household=household, full_name="Phạm Đình Thắng", relation=Member.Relation.HEAD)
+    response = staff_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "dinh thang", "app_label": "households", "model_name": "member", "field_name": "household"},
+    )
+    assert [r["text"] for r in response.json()["results"]] == ["X-1"]
+
+
+def test_commune_search_ignores_diacritics(staff_client):
+    CommuneFactory(code=24259, name="Xã Quảng Phú")
+    CommuneFactory(code=24580, name="Xã Liên Sơn Lắk")
+    response = staff_client.get(reverse("admin:households_commune_changelist"), {"q": "quang phu"})
+    assert [c.code for c in response.context["cl"].result_list] == [24259]
+
+
+@pytest.mark.postgres
+def test_unfiltered_large_lists_show_an_estimate_instead_of_counting(staff_client, settings):
+    settings.ADMIN_EXACT_COUNT_LIMIT = 10
+    make_registry(12)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE households_member")
+    with CaptureQueriesContext(connection) as ctx:
+        response = staff_client.get(reverse("admin:households_member_changelist"))
+    assert response.status_code == 200
+    assert not [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"].upper()]
+    assert response.context["cl"].result_count == 24  # ANALYZE counted a table this small exactly
+    # A filtered list is still counted exactly.
+    response = staff_client.get(reverse("admin:households_member_changelist"), {"sex__exact": "F"})
+    assert response.context["cl"].result_count == 0

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutreachConfig(AppConfig):
+    name = "outreach"
+    verbose_name = _("Outreach")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the deploy checks)
