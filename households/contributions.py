@@ -1,0 +1,446 @@
+"""Contribution rules for household health insurance (BHYT hộ gia đình) and
+voluntary social insurance (BHXH tự nguyện); see RULES.md.
+
+Pure functions: every amount and rate in force is passed in (`RatesInForce`),
+nothing is read from the database. Money is integer đồng; each monthly amount
+is rounded to the đồng, half up, before it is multiplied by the months.
+Messages and explanations are translated at call time.
+"""
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+BHYT_HOUSEHOLD = "bhyt_hgd"
+BHXH_VOLUNTARY = "bhxh_tn"
+BHYT_WAITING_DAYS = 30
+# A renewal paid within this many months of the previous end keeps cover continuous.
+BHYT_MAX_BREAK_MONTHS = 3
+
+
+class ContributionError(ValueError):
+    """Input a quote cannot be made for; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class RatesInForce:
+    """The reference values in force on `on`, as read from the dated rows."""
+
+    on: date
+    base_salary: int
+    rural_poverty_line: int
+    bhyt_rate: Decimal
+    bhyt_ladder: tuple[Decimal, ...]
+    bhyt_periods: tuple[int, ...]
+    bhyt_support_shares: dict[str, Decimal] = field(hash=False)
+    bhxh_rate: Decimal
+    bhxh_income_min: int
+    bhxh_income_max: int
+    bhxh_support_shares: dict[str, Decimal] = field(hash=False)
+    bhxh_periods: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BhytMember:
+    name: str
+    # Pensioners, children under 6, poor-household members paid by the state…:
+    # they do not count in the household ladder and pay nothing here.
+    covered_elsewhere: bool = False
+    support_group: str | None = None
+
+
+@dataclass(frozen=True)
+class BhytLine:
+    name: str
+    position: int | None  # None: covered elsewhere, not counted
+    ladder_share: Decimal
+    support_group: str | None
+    support_share: Decimal
+    monthly_gross: int
+    monthly_support: int
+    monthly_payable: int
+    total_gross: int
+    total_support: int
+    total_payable: int
+
+
+@dataclass(frozen=True)
+class BhytQuote:
+    lines: list[BhytLine]
+    months: int
+    total_gross: int
+    total_support: int
+    total_payable: int
+    explanation: list[str]
+
+
+@dataclass(frozen=True)
+class BhxhQuote:
+    income: int
+    group: str
+    months: int
+    support_months: int  # months of this payment that carry state support
+    monthly_gross: int
+    monthly_support: int
+    monthly_payable: int  # in a month with support
+    total_gross: int
+    total_support: int
+    total_payable: int
+    explanation: list[str]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    start: date
+    end: date
+    waiting: bool  # the card only takes effect after the 30-day wait
+    explanation: str
+
+
+# --- formatting ------------------------------------------------------------
+
+
+def format_vnd(amount: int) -> str:
+    """1263600 → "1.263.600 ₫" (Vietnamese grouping, in every UI language)."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{abs(amount):,} ₫".replace(",", ".")
+
+
+def format_percent(share: Decimal) -> str:
+    """Decimal("0.045") → "4,5%"; the project writes decimals with a comma."""
+    text = f"{share * 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") + "%"
+
+
+def _format_day(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _format_month(day: date) -> str:
+    return day.strftime("%m/%Y")
+
+
+def _round_dong(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _group_label(group: str) -> str:
+    labels = {
+        "poor": _("poor household"),
+        "near_poor": _("near-poor household"),
+        "ethnic_minority": _("ethnic minority"),
+        "other": _("other participant"),
+        "student": _("pupil or student"),
+        "agri_average": _("farming, forestry or fishery household of average living standard"),
+    }
+    return labels.get(group, group)  # groups added by the province show their key
+
+
+# --- validation ------------------------------------------------------------
+
+
+def _check_period(months: int, allowed: Sequence[int]) -> None:
+    if months not in allowed:
+        raise ContributionError(
+            _("Payment period must be one of %(allowed)s months.")
+            % {"allowed": ", ".join(str(m) for m in allowed)}
+        )
+
+
+def _check_group(group: str, shares: Mapping[str, Decimal]) -> None:
+    if group not in shares:
+        raise ContributionError(
+            _("Unknown support group “%(group)s”: choose one of %(allowed)s.")
+            % {"group": group, "allowed": ", ".join(shares)}
+        )
+
+
+def _check_income(income: int, rates: RatesInForce) -> None:
+    if not rates.bhxh_income_min <= income <= rates.bhxh_income_max:
+        raise ContributionError(
+            _(
+                "Monthly income %(income)s is outside the allowed range: "
+                "choose an amount from %(minimum)s to %(maximum)s."
+            )
+            % {
+                "income": format_vnd(income),
+                "minimum": format_vnd(rates.bhxh_income_min),
+                "maximum": format_vnd(rates.bhxh_income_max),
+            }
+        )
+
+
+# --- BHYT household --------------------------------------------------------
+
+
+def _ladder_share(rates: RatesInForce, position: int) -> Decimal:
+    """Share of the first member's amount; the last rung applies from there on."""
+    return rates.bhyt_ladder[min(position, len(rates.bhyt_ladder)) - 1]
+
+
+def _bhyt_line(
+    rates: RatesInForce, member: BhytMember, position: int | None, first_monthly: int, months: int
+) -> BhytLine:
+    if position is None:
+        share, monthly = Decimal(0), 0
+    else:
+        share = _ladder_share(rates, position)
+        # Official figures take the share of the rounded first-member amount: 73,710 = 70 % of 105,300.
+        monthly = _round_dong(first_monthly * share)
+    # Someone covered elsewhere pays nothing here, so no support either.
+    support_share = Decimal(0) if position is None else rates.bhyt_support_shares.get(member.support_group, Decimal(0))
+    support = _round_dong(monthly * support_share)
+    return BhytLine(
+        name=member.name,
+        position=position,
+        ladder_share=share,
+        support_group=member.support_group,
+        support_share=support_share,
+        monthly_gross=monthly,
+        monthly_support=support,
+        monthly_payable=monthly - support,
+        total_gross=monthly * months,
+        total_support=support * months,
+        total_payable=(monthly - support) * months,
+    )
+
+
+def _bhyt_line_text(line: BhytLine, rates: RatesInForce, first_monthly: int) -> str:
+    if line.position is None:
+        return _(
+            "%(name)s: covered by another scheme, not counted in the household and pays nothing here"
+        ) % {"name": line.name}
+    if line.position == 1:
+        text = _(
+            "Member 1 of the household (%(name)s): %(rate)s of the base salary %(base)s = %(amount)s/month"
+        ) % {
+            "name": line.name,
+            "rate": format_percent(rates.bhyt_rate),
+            "base": format_vnd(rates.base_salary),
+            "amount": format_vnd(line.monthly_gross),
+        }
+    else:
+        text = _(
+            "Member %(position)s of the household (%(name)s): %(share)s of %(first)s = %(amount)s/month"
+        ) % {
+            "position": line.position,
+            "name": line.name,
+            "share": format_percent(line.ladder_share),
+            "first": format_vnd(first_monthly),
+            "amount": format_vnd(line.monthly_gross),
+        }
+    if not line.monthly_support:
+        return text
+    return _("%(line)s; state support %(share)s (%(group)s) = %(support)s, pays %(payable)s/month") % {
+        "line": text,
+        "share": format_percent(line.support_share),
+        "group": _group_label(line.support_group),
+        "support": format_vnd(line.monthly_support),
+        "payable": format_vnd(line.monthly_payable),
+    }
+
+
+def _total_text(monthly_gross: int, months: int, total_gross: int, total_support: int, total_payable: int) -> str:
+    values = {
+        "monthly": format_vnd(monthly_gross),
+        "months": months,
+        "gross": format_vnd(total_gross),
+        "support": format_vnd(total_support),
+        "payable": format_vnd(total_payable),
+    }
+    if not total_support:
+        return _("Total: %(monthly)s/month × %(months)s = %(payable)s") % values
+    return _(
+        "Total: %(monthly)s/month × %(months)s = %(gross)s, minus state support %(support)s = %(payable)s to pay"
+    ) % values
+
+
+def quote_bhyt_household(rates: RatesInForce, members: Sequence[BhytMember], months: int) -> BhytQuote:
+    """What a household pays for `months` of BHYT; members count in the order given."""
+    _check_period(months, rates.bhyt_periods)
+    for member in members:
+        if member.support_group is not None:
+            _check_group(member.support_group, rates.bhyt_support_shares)
+    if all(member.covered_elsewhere for member in members):
+        raise ContributionError(
+            _("The household needs at least one member who pays here (not covered by another scheme).")
+        )
+
+    first_monthly = _round_dong(rates.base_salary * rates.bhyt_rate)
+    lines, position = [], 0
+    for member in members:
+        if not member.covered_elsewhere:
+            position += 1
+        counted_as = None if member.covered_elsewhere else position
+        lines.append(_bhyt_line(rates, member, counted_as, first_monthly, months))
+
+    total_gross = sum(line.total_gross for line in lines)
+    total_support = sum(line.total_support for line in lines)
+    total_payable = sum(line.total_payable for line in lines)
+    explanation = [_bhyt_line_text(line, rates, first_monthly) for line in lines]
+    monthly_gross = sum(line.monthly_gross for line in lines)
+    explanation.append(_total_text(monthly_gross, months, total_gross, total_support, total_payable))
+    return BhytQuote(lines, months, total_gross, total_support, total_payable, explanation)
+
+
+# --- BHXH voluntary --------------------------------------------------------
+
+
+def _bhxh_support_text(
+    rates: RatesInForce, group: str, monthly_support: int, support_months: int, months: int
+) -> list[str]:
+    if not monthly_support:
+        return [_("No state support for this group (%(group)s).") % {"group": _group_label(group)}]
+    if not support_months:
+        return [_("No state support: the person has no months of support left.")]
+    lines = [
+        _(
+            "State support (%(group)s): %(share)s of %(rate)s of the rural poverty line "
+            "%(poverty_line)s = %(support)s/month"
+        )
+        % {
+            "group": _group_label(group),
+            "share": format_percent(rates.bhxh_support_shares[group]),
+            "rate": format_percent(rates.bhxh_rate),
+            "poverty_line": format_vnd(rates.rural_poverty_line),
+            "support": format_vnd(monthly_support),
+        }
+    ]
+    if support_months < months:
+        lines.append(
+            _(
+                "State support is paid for %(support_months)s of the %(months)s months: "
+                "the support limit is then reached."
+            )
+            % {"support_months": support_months, "months": months}
+        )
+    return lines
+
+
+def quote_bhxh_voluntary(
+    rates: RatesInForce, income: int, group: str, months: int, support_months_left: int | None = None
+) -> BhxhQuote:
+    """What a participant pays for `months` of voluntary social insurance.
+
+    `support_months_left`: months of state support the person still has (support
+    is limited per person); None means no limit applies to this payment.
+    """
+    _check_period(months, rates.bhxh_periods)
+    _check_group(group, rates.bhxh_support_shares)
+    _check_income(income, rates)
+    if support_months_left is not None and support_months_left < 0:
+        raise ContributionError(
+            _("Months of support left must be 0 or more, not %(value)s.") % {"value": support_months_left}
+        )
+
+    monthly_gross = _round_dong(income * rates.bhxh_rate)
+    # Support is a share of 22 % of the poverty line, whatever income was chosen;
+    # it can never exceed the contribution itself.
+    support = _round_dong(rates.rural_poverty_line * rates.bhxh_rate * rates.bhxh_support_shares[group])
+    monthly_support = min(support, monthly_gross)
+    support_months = months if support_months_left is None else min(months, support_months_left)
+
+    total_gross = monthly_gross * months
+    total_support = monthly_support * support_months
+    total_payable = total_gross - total_support
+    explanation = [
+        _("Contribution: %(rate)s of the chosen income %(income)s = %(gross)s/month")
+        % {"rate": format_percent(rates.bhxh_rate), "income": format_vnd(income), "gross": format_vnd(monthly_gross)},
+        *_bhxh_support_text(rates, group, monthly_support, support_months, months),
+        _total_text(monthly_gross, months, total_gross, total_support, total_payable),
+    ]
+    return BhxhQuote(
+        income=income,
+        group=group,
+        months=months,
+        support_months=support_months,
+        monthly_gross=monthly_gross,
+        monthly_support=monthly_support,
+        monthly_payable=monthly_gross - monthly_support,
+        total_gross=total_gross,
+        total_support=total_support,
+        total_payable=total_payable,
+        explanation=explanation,
+    )
+
+
+# --- coverage --------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
+
+
+def period_end(start: date, months: int) -> date:
+    """Last day of a period of `months` calendar months that begins on `start`.
+
+    The day before the same date `months` later; when that date does not exist
+    (a period from 31 Jan for 3 months) the period ends with the month (30 Apr),
+    so a period never loses a day to the clamping.
+    """
+    same_day_later = add_months(start, months)
+    if same_day_later.day < start.day:
+        return same_day_later
+    return same_day_later - timedelta(days=1)
+
+
+def _last_day_of_month(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _bhyt_coverage(paid_on: date, months: int, previous_end: date | None) -> Coverage:
+    continuous = previous_end is not None and paid_on <= add_months(previous_end, BHYT_MAX_BREAK_MONTHS)
+    if continuous:
+        start = previous_end + timedelta(days=1)
+        end = period_end(start, months)
+        text = _("Renewal without a break: the card runs on from %(start)s to %(end)s.")
+        return Coverage(start, end, False, text % {"start": _format_day(start), "end": _format_day(end)})
+
+    start = paid_on + timedelta(days=BHYT_WAITING_DAYS)
+    end = period_end(start, months)
+    values = {"start": _format_day(start), "end": _format_day(end)}
+    if previous_end is None:
+        text = _("First enrolment: the card takes effect 30 days after payment, from %(start)s to %(end)s.")
+    else:
+        values["previous_end"] = _format_day(previous_end)
+        text = _(
+            "Cover ended on %(previous_end)s, more than 3 months before this payment: "
+            "the card takes effect 30 days after payment, from %(start)s to %(end)s."
+        )
+    return Coverage(start, end, True, text % values)
+
+
+def _bhxh_coverage(paid_on: date, months: int, previous_end: date | None) -> Coverage:
+    payment_month = paid_on.replace(day=1)
+    start = payment_month
+    if previous_end is not None:
+        month_after = add_months(previous_end.replace(day=1), 1)
+        # Paid ahead or on time: continue; after a gap, cover restarts with the payment month.
+        start = max(month_after, payment_month)
+    end = _last_day_of_month(add_months(start, months - 1))
+    text = _("Paid from %(start)s up to %(end)s.") % {"start": _format_month(start), "end": _format_month(end)}
+    return Coverage(start, end, False, text)
+
+
+def new_coverage(scheme: str, paid_on: date, months: int, previous_end: date | None) -> Coverage:
+    """Cover bought by a payment of `months` made on `paid_on`."""
+    if months < 1:
+        raise ContributionError(_("Months paid must be 1 or more, not %(value)s.") % {"value": months})
+    if scheme == BHYT_HOUSEHOLD:
+        return _bhyt_coverage(paid_on, months, previous_end)
+    if scheme == BHXH_VOLUNTARY:
+        return _bhxh_coverage(paid_on, months, previous_end)
+    raise ContributionError(
+        _("Unknown scheme “%(scheme)s”: choose one of %(allowed)s.")
+        % {"scheme": scheme, "allowed": ", ".join((BHYT_HOUSEHOLD, BHXH_VOLUNTARY))}
+    )
