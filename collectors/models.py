@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households import validators
 from households.fields import PhoneField
-from households.models import Commune, Village
+from households.models import Commune, Enrolment, Village
 
 
 class Agent(models.Model):
@@ -114,3 +114,196 @@ class Assignment(models.Model):
             raise ValidationError({"village": _("This village belongs to another commune.")})
         if self.end and self.start and self.end < self.start:
             raise ValidationError({"end": _("An assignment cannot end before it starts.")})
+
+
+class Payment(models.Model):
+    """A receipt (biên lai): money a collector took for one or more enrolments.
+
+    Recorded and cancelled only through `collectors.services`, which move each
+    enrolment's cover and remember how to restore it."""
+
+    agent = models.ForeignKey(Agent, models.PROTECT, related_name="payments", verbose_name=_("agent"))
+    collector = models.ForeignKey(Collector, models.PROTECT, related_name="payments", verbose_name=_("collector"))
+    household = models.ForeignKey(
+        "households.Household", models.PROTECT, related_name="payments", verbose_name=_("household")
+    )
+    scheme = models.CharField(_("scheme"), max_length=10, choices=Enrolment.Scheme.choices)
+    receipt_number = models.CharField(_("receipt number"), max_length=30)
+    paid_on = models.DateField(_("paid on"))
+    months = models.PositiveSmallIntegerField(_("months paid"))
+    amount = models.PositiveBigIntegerField(_("amount (₫)"))
+    income = models.PositiveIntegerField(
+        _("chosen monthly income (₫)"), null=True, blank=True, help_text=_("Voluntary social insurance only.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "receipt_number"],
+                name="payment_receipt_unique_per_agent",
+                violation_error_message=_("This receipt number was already used by this agent."),
+            ),
+            models.CheckConstraint(condition=Q(months__gte=1), name="payment_months_positive"),
+        ]
+        indexes = [models.Index(fields=["collector", "paid_on"], name="payment_collector_day_idx")]
+
+    def __str__(self):
+        return f"{self.receipt_number} · {self.amount:,} ₫".replace(",", ".")
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
+
+
+class PaymentLine(models.Model):
+    """What one payment did to one enrolment, so that cancelling can undo it."""
+
+    payment = models.ForeignKey(Payment, models.CASCADE, related_name="lines", verbose_name=_("payment"))
+    enrolment = models.ForeignKey(
+        Enrolment, models.PROTECT, related_name="payment_lines", verbose_name=_("enrolment")
+    )
+    amount = models.PositiveBigIntegerField(_("amount (₫)"))
+    monthly_amount = models.PositiveIntegerField(_("monthly amount (₫)"))
+    support_months = models.PositiveSmallIntegerField(_("months with state support"), default=0)
+    created_enrolment = models.BooleanField(_("started a new period of cover"))
+    previous_end = models.DateField(_("coverage end before"), null=True, blank=True)
+    previous_status = models.CharField(_("status before"), max_length=10, blank=True)
+    previous_monthly_amount = models.PositiveIntegerField(_("monthly amount before (₫)"), null=True, blank=True)
+    new_end = models.DateField(_("coverage end after"))
+
+    class Meta:
+        verbose_name = _("payment line")
+        verbose_name_plural = _("payment lines")
+
+
+class Visit(models.Model):
+    """A collector's visit to a household, logged on the phone."""
+
+    class Outcome(models.TextChoices):
+        ENROLLED = "enrolled", _("enrolled")
+        RENEWED = "renewed", _("renewed")
+        WILL_PAY = "will_pay", _("will pay on a date")
+        INTERESTED = "interested", _("interested")
+        DECLINED = "declined", _("declined")
+        NOBODY_HOME = "nobody_home", _("nobody home")
+        MOVED_AWAY = "moved_away", _("moved away")
+
+    class DeclineReason(models.TextChoices):
+        NO_MONEY = "no_money", _("cannot afford it now")
+        NO_TRUST = "no_trust", _("does not trust insurance")
+        NOT_NEEDED = "not_needed", _("does not see the need")
+        INSURED_ELSEWHERE = "insured_elsewhere", _("insured another way")
+        OTHER = "other", _("other reason")
+
+    # Made on the phone, so a visit sent twice (retry, offline queue) is stored once.
+    client_id = models.UUIDField(_("client id"), unique=True)
+    collector = models.ForeignKey(Collector, models.PROTECT, related_name="visits", verbose_name=_("collector"))
+    household = models.ForeignKey(
+        "households.Household", models.CASCADE, related_name="visits", verbose_name=_("household")
+    )
+    member = models.ForeignKey(
+        "households.Member", models.SET_NULL, null=True, blank=True, related_name="visits",
+        verbose_name=_("member"),
+    )
+    visited_at = models.DateTimeField(_("visited at"))
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    decline_reason = models.CharField(_("reason"), max_length=20, choices=DeclineReason.choices, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, models.SET_NULL, null=True, blank=True, related_name="visits", verbose_name=_("payment")
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_at"]
+        indexes = [
+            models.Index(fields=["collector", "visited_at"], name="visit_collector_time_idx"),
+            models.Index(fields=["household", "visited_at"], name="visit_household_time_idx"),
+            models.Index(fields=["collector", "follow_up_on"], name="visit_follow_up_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="declined") | ~Q(decline_reason=""),
+                name="visit_decline_has_reason",
+                violation_error_message=_("Say why the household declined."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} · {self.get_outcome_display()} · {self.visited_at:%d/%m/%Y}"
+
+
+class Referral(models.Model):
+    """Who brought a new household in: people enrolled bring their neighbours."""
+
+    household = models.OneToOneField(
+        "households.Household", models.CASCADE, related_name="referral", verbose_name=_("new household")
+    )
+    referred_by_member = models.ForeignKey(
+        "households.Member", models.SET_NULL, null=True, blank=True, related_name="referrals_made",
+        verbose_name=_("referred by (member)"),
+    )
+    referred_by_household = models.ForeignKey(
+        "households.Household", models.SET_NULL, null=True, blank=True, related_name="referrals_made",
+        verbose_name=_("referred by (household)"),
+    )
+    collector = models.ForeignKey(
+        Collector, models.PROTECT, related_name="referrals", verbose_name=_("collector")
+    )
+    recorded_on = models.DateField(_("recorded on"), default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(referred_by_member__isnull=False) | Q(referred_by_household__isnull=False),
+                name="referral_names_who_referred",
+                violation_error_message=_("Say which household or member brought this household in."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} ← {self.referred_by_member or self.referred_by_household}"
+
+
+class Target(models.Model):
+    """A collector's goals for one month, set by the agent or the province."""
+
+    collector = models.ForeignKey(Collector, models.CASCADE, related_name="targets", verbose_name=_("collector"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    visits = models.PositiveIntegerField(_("visits"), default=0)
+    new_enrolments = models.PositiveIntegerField(_("new enrolments"), default=0)
+    renewals = models.PositiveIntegerField(_("renewals"), default=0)
+    amount = models.PositiveBigIntegerField(_("amount collected (₫)"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly target")
+        verbose_name_plural = _("monthly targets")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["collector", "month"], name="target_one_per_collector_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="target_month_first_day",
+                                   violation_error_message=_("A target's month starts on its first day.")),
+        ]
+
+    def __str__(self):
+        return f"{self.collector} · {self.month:%m/%Y}"

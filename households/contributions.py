@@ -42,6 +42,8 @@ class RatesInForce:
     bhxh_income_max: int
     bhxh_support_shares: dict[str, Decimal] = field(hash=False)
     bhxh_periods: tuple[int, ...]
+    # State support for BHXH is paid for a limited number of months per person.
+    bhxh_support_max_months: int = 120
 
 
 @dataclass(frozen=True)

@@ -280,3 +280,93 @@ class Enrolment(models.Model):
                         "end": overlapping.coverage_end.strftime("%d/%m/%Y"),
                     }
                 )
+
+
+class ReferenceAmount(models.Model):
+    """An amount set by law (base salary, poverty line), in force from a date."""
+
+    class Kind(models.TextChoices):
+        BASE_SALARY = "base_salary", _("base salary (lương cơ sở)")
+        RURAL_POVERTY_LINE = "rural_poverty_line", _("rural poverty line (chuẩn nghèo nông thôn)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.PositiveIntegerField(_("amount per month (₫)"))
+    effective_from = models.DateField(_("in force from"))
+    source = models.CharField(_("legal source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("reference amount")
+        verbose_name_plural = _("reference amounts")
+        ordering = ["kind", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "effective_from"], name="reference_amount_one_per_day",
+                                    violation_error_message=_("There is already an amount of this kind from that date.")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.amount:,} ₫ ({self.effective_from:%d/%m/%Y})".replace(",", ".")
+
+
+class ContributionRate(models.Model):
+    """A rate or share of the contribution rules, in force from a date."""
+
+    class Key(models.TextChoices):
+        BHYT_RATE = "bhyt_rate", _("BHYT household: 1st member, share of the base salary")
+        BHYT_LADDER_2 = "bhyt_ladder_2", _("BHYT household: 2nd member, share of the 1st member's amount")
+        BHYT_LADDER_3 = "bhyt_ladder_3", _("BHYT household: 3rd member, share of the 1st member's amount")
+        BHYT_LADDER_4 = "bhyt_ladder_4", _("BHYT household: 4th member, share of the 1st member's amount")
+        BHYT_LADDER_5 = "bhyt_ladder_5", _("BHYT household: 5th member onward, share of the 1st member's amount")
+        BHYT_SUPPORT_NEAR_POOR = "bhyt_support_near_poor", _("BHYT: state support for near-poor members")
+        BHYT_SUPPORT_STUDENT = "bhyt_support_student", _("BHYT: state support for pupils and students")
+        BHYT_SUPPORT_AGRI_AVERAGE = "bhyt_support_agri_average", _(
+            "BHYT: state support for farming households of average living standard")
+        BHXH_RATE = "bhxh_rate", _("BHXH voluntary: share of the chosen income")
+        BHXH_INCOME_MAX_MULTIPLE = "bhxh_income_max_multiple", _(
+            "BHXH voluntary: highest income, as a multiple of the base salary")
+        BHXH_SUPPORT_POOR = "bhxh_support_poor", _("BHXH voluntary: state support, poor households")
+        BHXH_SUPPORT_NEAR_POOR = "bhxh_support_near_poor", _("BHXH voluntary: state support, near-poor households")
+        BHXH_SUPPORT_ETHNIC_MINORITY = "bhxh_support_ethnic_minority", _(
+            "BHXH voluntary: state support, ethnic minorities")
+        BHXH_SUPPORT_OTHER = "bhxh_support_other", _("BHXH voluntary: state support, everyone else")
+        BHXH_SUPPORT_MAX_YEARS = "bhxh_support_max_years", _(
+            "BHXH voluntary: years of state support per person, at most")
+
+    key = models.CharField(_("rule"), max_length=40, choices=Key.choices)
+    value = models.DecimalField(_("value"), max_digits=9, decimal_places=6,
+                                help_text=_("A share as a decimal: 0.045 for 4.5 %, 0.7 for 70 %."))
+    effective_from = models.DateField(_("in force from"))
+    source = models.CharField(_("legal source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("contribution rate")
+        verbose_name_plural = _("contribution rates")
+        ordering = ["key", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "effective_from"], name="contribution_rate_one_per_day",
+                                    violation_error_message=_("There is already a value of this rule from that date.")),
+            models.CheckConstraint(condition=Q(value__gte=0), name="contribution_rate_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_key_display()}: {self.value.normalize()} ({self.effective_from:%d/%m/%Y})"
+
+
+class PaymentPeriod(models.Model):
+    """A number of months that may be paid at once in a scheme."""
+
+    scheme = models.CharField(_("scheme"), max_length=10, choices=Enrolment.Scheme.choices)
+    months = models.PositiveSmallIntegerField(_("months"))
+    effective_from = models.DateField(_("allowed from"))
+    effective_until = models.DateField(_("allowed until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("allowed payment period")
+        verbose_name_plural = _("allowed payment periods")
+        ordering = ["scheme", "months"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "months", "effective_from"], name="payment_period_unique"),
+            models.CheckConstraint(condition=Q(months__gte=1), name="payment_period_months_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_scheme_display()}: {self.months}"
