@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -9,8 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from outreach.paginator import LargeTablePaginator
 
+from . import contributions as rules
 from . import search
-from .models import Commune, Enrolment, Household, Member, Village
+from .forms import CalculatorForm
+from .models import Commune, ContributionRate, Enrolment, Household, Member, PaymentPeriod, ReferenceAmount, Village
+from .quotes import paying_members, quote_household_payment
+from .rates import rates_on
 from .text import mask, search_key
 
 
@@ -132,10 +138,50 @@ class HouseholdAdmin(LargeTableAdmin):
     def get_search_results(self, request, queryset, search_term):
         return search.search_households(queryset, search_term), False
 
+    def get_urls(self):
+        calculator = self.admin_site.admin_view(self.calculator_view)
+        return [path("calculator/", calculator, name="households_calculator")] + super().get_urls()
+
+    def calculator_view(self, request):
+        """What a household, or a number of members, or a chosen income would pay."""
+        form = CalculatorForm(request.GET or None)
+        explanation, total, heading = [], None, ""
+        if form.is_valid():
+            try:
+                explanation, total, heading = _calculate(**form.cleaned_data)
+            except rules.ContributionError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Contribution calculator"),
+            "form": form,
+            "explanation": explanation,
+            "heading": heading,
+            "total_display": rules.format_vnd(total) if total is not None else "",
+        }
+        return TemplateResponse(request, "admin/households/calculator.html", context)
+
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Member:
             _warn_about_citizen_ids(request, [f.instance for f in formset.forms if f.has_changed()])
+
+
+def _calculate(*, scheme, months, day, household, members, support, income, group):
+    """(explanation lines, total to pay, heading) for the calculator's inputs."""
+    if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD and household is not None:
+        quote = quote_household_payment(
+            household=household, scheme=scheme, months=months, day=day,
+            members=paying_members(household, household.members.prefetch_related("enrolments"), day))
+        return quote.explanation, quote.total, _("Household %(code)s") % {"code": household.code}
+    rates = rates_on(day)
+    if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD:
+        people = [rules.BhytMember(f"#{n}", support_group=support or None) for n in range(1, members + 1)]
+        quote = rules.quote_bhyt_household(rates, people, months)
+        return quote.explanation, quote.total_payable, _("%(count)s members") % {"count": members}
+    quote = rules.quote_bhxh_voluntary(rates, income, group, months)
+    return quote.explanation, quote.total_payable, rules.format_vnd(income)
 
 
 class EnrolmentInline(admin.TabularInline):
@@ -203,3 +249,29 @@ class EnrolmentAdmin(LargeTableAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return search.search_enrolments(queryset, search_term), False
+
+
+class DatedRowAdmin(admin.ModelAdmin):
+    """Rules change by law: a change is a new row from its date, so that
+    amounts for earlier dates stay as they were."""
+
+    date_hierarchy = "effective_from"
+    list_filter = ["effective_from"]
+
+
+@admin.register(ReferenceAmount)
+class ReferenceAmountAdmin(DatedRowAdmin):
+    list_display = ["kind", "amount", "effective_from", "source"]
+    list_filter = ["kind"]
+
+
+@admin.register(ContributionRate)
+class ContributionRateAdmin(DatedRowAdmin):
+    list_display = ["key", "value", "effective_from", "source"]
+    list_filter = ["key"]
+
+
+@admin.register(PaymentPeriod)
+class PaymentPeriodAdmin(admin.ModelAdmin):
+    list_display = ["scheme", "months", "effective_from", "effective_until"]
+    list_filter = ["scheme"]

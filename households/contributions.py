@@ -23,7 +23,15 @@ BHYT_MAX_BREAK_MONTHS = 3
 
 
 class ContributionError(ValueError):
-    """Input a quote cannot be made for; the message says what is allowed."""
+    """Input a quote cannot be made for; the message says what is allowed.
+
+    `field` names the input at fault ("months", "income", "group", "members",
+    "scheme"), so that a form can show the message beside it."""
+
+    def __init__(self, message: str, field: str = "__all__"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,8 @@ def _check_period(months: int, allowed: Sequence[int]) -> None:
     if months not in allowed:
         raise ContributionError(
             _("Payment period must be one of %(allowed)s months.")
-            % {"allowed": ", ".join(str(m) for m in allowed)}
+            % {"allowed": ", ".join(str(m) for m in allowed)},
+            field="months",
         )
 
 
@@ -159,7 +168,8 @@ def _check_group(group: str, shares: Mapping[str, Decimal]) -> None:
     if group not in shares:
         raise ContributionError(
             _("Unknown support group “%(group)s”: choose one of %(allowed)s.")
-            % {"group": group, "allowed": ", ".join(shares)}
+            % {"group": group, "allowed": ", ".join(shares)},
+            field="group",
         )
 
 
@@ -174,7 +184,8 @@ def _check_income(income: int, rates: RatesInForce) -> None:
                 "income": format_vnd(income),
                 "minimum": format_vnd(rates.bhxh_income_min),
                 "maximum": format_vnd(rates.bhxh_income_max),
-            }
+            },
+            field="income",
         )
 
 
@@ -184,6 +195,12 @@ def _check_income(income: int, rates: RatesInForce) -> None:
 def _ladder_share(rates: RatesInForce, position: int) -> Decimal:
     """Share of the first member's amount; the last rung applies from there on."""
     return rates.bhyt_ladder[min(position, len(rates.bhyt_ladder)) - 1]
+
+
+def bhyt_ladder_amounts(rates: RatesInForce) -> list[int]:
+    """Monthly amount of the 1st, 2nd, … member; the last applies from there on."""
+    first = _round_dong(rates.base_salary * rates.bhyt_rate)
+    return [_round_dong(first * share) for share in rates.bhyt_ladder]
 
 
 def _bhyt_line(
@@ -263,19 +280,26 @@ def _total_text(monthly_gross: int, months: int, total_gross: int, total_support
     ) % values
 
 
-def quote_bhyt_household(rates: RatesInForce, members: Sequence[BhytMember], months: int) -> BhytQuote:
-    """What a household pays for `months` of BHYT; members count in the order given."""
+def quote_bhyt_household(
+    rates: RatesInForce, members: Sequence[BhytMember], months: int, already_counted: int = 0
+) -> BhytQuote:
+    """What a household pays for `months` of BHYT; members count in the order given.
+
+    `already_counted`: members of the household who already pay in the ladder
+    for the same period (a member joining a household whose others are
+    insured is its 4th, not its 1st)."""
     _check_period(months, rates.bhyt_periods)
     for member in members:
         if member.support_group is not None:
             _check_group(member.support_group, rates.bhyt_support_shares)
     if all(member.covered_elsewhere for member in members):
         raise ContributionError(
-            _("The household needs at least one member who pays here (not covered by another scheme).")
+            _("The household needs at least one member who pays here (not covered by another scheme)."),
+            field="members",
         )
 
     first_monthly = _round_dong(rates.base_salary * rates.bhyt_rate)
-    lines, position = [], 0
+    lines, position = [], already_counted
     for member in members:
         if not member.covered_elsewhere:
             position += 1
@@ -437,12 +461,13 @@ def _bhxh_coverage(paid_on: date, months: int, previous_end: date | None) -> Cov
 def new_coverage(scheme: str, paid_on: date, months: int, previous_end: date | None) -> Coverage:
     """Cover bought by a payment of `months` made on `paid_on`."""
     if months < 1:
-        raise ContributionError(_("Months paid must be 1 or more, not %(value)s.") % {"value": months})
+        raise ContributionError(_("Months paid must be 1 or more, not %(value)s.") % {"value": months}, field="months")
     if scheme == BHYT_HOUSEHOLD:
         return _bhyt_coverage(paid_on, months, previous_end)
     if scheme == BHXH_VOLUNTARY:
         return _bhxh_coverage(paid_on, months, previous_end)
     raise ContributionError(
         _("Unknown scheme “%(scheme)s”: choose one of %(allowed)s.")
-        % {"scheme": scheme, "allowed": ", ".join((BHYT_HOUSEHOLD, BHXH_VOLUNTARY))}
+        % {"scheme": scheme, "allowed": ", ".join((BHYT_HOUSEHOLD, BHXH_VOLUNTARY))},
+        field="scheme",
     )

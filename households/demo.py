@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from .contributions import RatesInForce, bhyt_ladder_amounts
 from .ethnicity import EDE, JRAI, KINH, MNONG
 from .models import Commune, Enrolment, Household, Member, Village
 
@@ -42,7 +43,6 @@ MIGRANT_BIRTH_PROVINCES = ["034", "036", "038", "040", "042", "049", "051", "052
 
 MOBILE_PREFIXES = ["32", "33", "34", "35", "36", "37", "38", "39", "56", "58", "70", "76", "77", "78", "79", "81",
                    "82", "83", "84", "85", "86", "88", "89", "90", "91", "94", "96", "97", "98"]
-BHYT_LADDER = [1.0, 0.7, 0.6, 0.5, 0.4]
 
 
 def _weighted(rng, pairs):
@@ -66,10 +66,10 @@ class DemoMember:
 class DemoWorld:
     """Draws households one after another from one random stream."""
 
-    def __init__(self, seed: int, today: date, base_salary: int = 2_530_000):
+    def __init__(self, seed: int, today: date, rates: RatesInForce):
         self.rng = random.Random(seed)
         self.today = today
-        self.first_member_monthly = round(base_salary * 0.045)
+        self.bhyt_monthly = bhyt_ladder_amounts(rates)
         self.citizen_ids: set[str] = set()
         self.phones: set[str] = set()
         self.si_serial = self.rng.randrange(10_000_000, 50_000_000)
@@ -196,7 +196,7 @@ class DemoWorld:
                 if self._age(member) < 6:
                     continue
                 member.si_number = member.si_number or self._si_number()
-                share = BHYT_LADDER[min(position, 4)]
+                monthly = self.bhyt_monthly[min(position, len(self.bhyt_monthly) - 1)]
                 position += 1
                 member.enrolments.append(dict(
                     scheme=Enrolment.Scheme.BHYT_HOUSEHOLD,
@@ -204,7 +204,7 @@ class DemoWorld:
                     coverage_start=start,
                     coverage_end=end,
                     status=Enrolment.Status.ACTIVE if end >= self.today else Enrolment.Status.LAPSED,
-                    monthly_amount=round(self.first_member_monthly * share),
+                    monthly_amount=monthly,
                 ))
         for member in people:
             if 18 <= self._age(member) < 60 and rng.random() < 0.08:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from households.demo import DemoWorld
 from households.models import Commune, Enrolment, Household, Member, Village
+from households.rates import rates_on
 
 CHUNK = 5_000
 
@@ -30,7 +31,8 @@ class Command(BaseCommand):
         communes = list(Commune.objects.filter(province_code=province).order_by("code"))
         if not communes:
             raise CommandError(f"No communes for province {province}: run `manage.py load_communes --province {province}` first.")
-        world = DemoWorld(seed=seed, today=today or timezone.localdate())
+        today = today or timezone.localdate()
+        world = DemoWorld(seed=seed, today=today, rates=rates_on(today))
 
         villages_by_commune = self._villages(world, communes)
         rng = world.rng

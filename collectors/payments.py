@@ -1,0 +1,180 @@
+"""Recording and cancelling receipts: the one way money moves cover.
+
+Both run in one transaction with the affected enrolments locked, so two
+phones recording for the same member cannot both extend the same cover.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.contributions import ContributionError, format_vnd
+from households.models import Enrolment, Household, Member
+from households.quotes import HouseholdQuote, quote_household_payment
+from households.text import clean_spaces
+
+from .models import Collector, Payment, PaymentLine
+from .selectors import households_in_area
+
+
+def support_months_used(member: Member) -> int:
+    """Months of BHXH state support the member has had through this system."""
+    return PaymentLine.objects.filter(
+        enrolment__member=member, enrolment__scheme=Enrolment.Scheme.BHXH_VOLUNTARY, payment__cancelled_at__isnull=True
+    ).aggregate(total=Sum("support_months"))["total"] or 0
+
+
+def quote_for_collector(*, collector: Collector, household: Household, members, scheme: str, months: int,
+                        paid_on: date, income: int | None = None) -> HouseholdQuote:
+    """The quote a collector shows before saving; same checks as recording."""
+    _check_area(collector, household)
+    used = support_months_used(members[0]) if scheme == Enrolment.Scheme.BHXH_VOLUNTARY and members else 0
+    try:
+        return quote_household_payment(household=household, members=list(members), scheme=scheme, months=months,
+                                       day=paid_on, income=income, support_months_used=used)
+    except ContributionError as error:
+        raise ValidationError({error.field: error.message}) from None
+
+
+def _check_area(collector: Collector, household: Household) -> None:
+    if not households_in_area(collector).filter(pk=household.pk).exists():
+        raise ValidationError({"__all__": _("Household %(code)s is not in your area.") % {"code": household.code}})
+
+
+@transaction.atomic
+def record_payment(
+    *,
+    collector: Collector,
+    household: Household,
+    members,
+    scheme: str,
+    months: int,
+    paid_on: date,
+    receipt_number: str,
+    amount: int,
+    income: int | None = None,
+    recorded_by,
+) -> Payment:
+    """Record a receipt and extend (or start) each member's cover.
+
+    The amount must be the one the rules give; a receipt number is used once
+    per agent. Raises ValidationError keyed by field; changes nothing then."""
+    members = list(members)
+    # Lock the members' cover first: the quote below reads it.
+    list(Enrolment.objects.select_for_update().filter(member__in=members, scheme=scheme))
+    errors = {}
+    receipt_number = clean_spaces(receipt_number)
+    if not receipt_number:
+        errors["receipt_number"] = _("Enter the number printed on the receipt.")
+    elif used := Payment.objects.filter(agent=collector.agent, receipt_number=receipt_number).first():
+        errors["receipt_number"] = _(
+            "Receipt number %(number)s was already used on %(day)s: enter the number of this receipt."
+        ) % {"number": receipt_number, "day": used.paid_on.strftime("%d/%m/%Y")}
+    if paid_on > timezone.localdate():
+        errors["paid_on"] = _("A payment cannot be dated in the future.")
+    if months < 1:
+        errors["months"] = _("Months paid must be 1 or more, not %(value)s.") % {"value": months}
+    quote = None
+    if "months" not in errors:
+        try:
+            quote = quote_for_collector(collector=collector, household=household, members=members, scheme=scheme,
+                                        months=months, paid_on=paid_on, income=income)
+        except ValidationError as error:
+            if "__all__" in error.message_dict and not errors:
+                raise
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, messages[0])
+    if quote and amount != quote.total:
+        errors["amount"] = _("The amount for this payment is %(expected)s, not %(entered)s.") % {
+            "expected": format_vnd(quote.total), "entered": format_vnd(amount)}
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                agent=collector.agent, collector=collector, household=household, scheme=scheme,
+                receipt_number=receipt_number, paid_on=paid_on, months=months, amount=quote.total,
+                income=income if scheme == Enrolment.Scheme.BHXH_VOLUNTARY else None, recorded_by=recorded_by,
+            )
+    except IntegrityError:  # the same receipt recorded a moment ago on another phone
+        raise ValidationError({"receipt_number": _("Receipt number %(number)s was already used.")
+                               % {"number": receipt_number}}) from None
+    today = timezone.localdate()
+    for line in quote.lines:
+        _apply_line(payment, line, today)
+    return payment
+
+
+def _status_for(start: date, end: date, today: date) -> str:
+    if start > today:
+        return Enrolment.Status.PENDING
+    return Enrolment.Status.ACTIVE if end >= today else Enrolment.Status.LAPSED
+
+
+def _apply_line(payment: Payment, line, today: date) -> None:
+    enrolment = line.enrolment
+    if enrolment is None:
+        enrolment = Enrolment.objects.create(
+            member=line.member, scheme=payment.scheme, card_number=line.member.si_number or "",
+            coverage_start=line.coverage.start, coverage_end=line.coverage.end,
+            status=_status_for(line.coverage.start, line.coverage.end, today), monthly_amount=line.monthly_amount,
+        )
+        previous = {"created_enrolment": True}
+    else:
+        previous = {
+            "created_enrolment": False,
+            "previous_end": enrolment.coverage_end,
+            "previous_status": enrolment.status,
+            "previous_monthly_amount": enrolment.monthly_amount,
+        }
+        enrolment.coverage_end = line.coverage.end
+        enrolment.status = _status_for(enrolment.coverage_start, enrolment.coverage_end, today)
+        enrolment.monthly_amount = line.monthly_amount
+        enrolment.save(update_fields=["coverage_end", "status", "monthly_amount", "updated_at"])
+    PaymentLine.objects.create(
+        payment=payment, enrolment=enrolment, amount=line.amount, monthly_amount=line.monthly_amount,
+        support_months=line.support_months, new_end=line.coverage.end, **previous,
+    )
+
+
+@transaction.atomic
+def cancel_payment(*, payment: Payment, user, reason: str) -> Payment:
+    """Undo a wrong entry: each enrolment gets back the cover it had before.
+
+    Refused when a later payment has extended the same cover since (cancel
+    that one first), so cover is never restored past what was paid."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    reason = clean_spaces(reason)
+    if payment.is_cancelled:
+        raise ValidationError({"__all__": _("Receipt %(number)s was already cancelled on %(day)s.") % {
+            "number": payment.receipt_number, "day": timezone.localtime(payment.cancelled_at).strftime("%d/%m/%Y")}})
+    if not reason:
+        raise ValidationError({"reason": _("Say why the payment is cancelled.")})
+    lines = list(payment.lines.select_related("enrolment"))
+    enrolments = {e.pk: e for e in Enrolment.objects.select_for_update().filter(pk__in=[ln.enrolment_id for ln in lines])}
+    for line in lines:
+        enrolment = enrolments[line.enrolment_id]
+        if enrolment.coverage_end != line.new_end or enrolment.status == Enrolment.Status.CANCELLED:
+            later = (PaymentLine.objects.filter(enrolment=enrolment, payment__cancelled_at__isnull=True,
+                                                payment__id__gt=payment.pk).select_related("payment").first())
+            raise ValidationError({"__all__": _(
+                "The cover of %(name)s was changed after this payment%(later)s: cancel that first."
+            ) % {"name": enrolment.member.full_name,
+                 "later": (_(" (receipt %(number)s)") % {"number": later.payment.receipt_number}) if later else ""}})
+        if line.created_enrolment:
+            enrolment.status = Enrolment.Status.CANCELLED
+        else:
+            enrolment.coverage_end = line.previous_end
+            enrolment.status = line.previous_status
+            enrolment.monthly_amount = line.previous_monthly_amount
+        enrolment.save(update_fields=["coverage_end", "status", "monthly_amount", "updated_at"])
+    payment.cancelled_at = timezone.now()
+    payment.cancelled_by = user
+    payment.cancel_reason = reason
+    payment.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    return payment

@@ -1,0 +1,206 @@
+"""What a payment for real members of a real household costs, and the cover
+it buys: the registry's facts (ages, household status, ethnicity, current
+cover) turned into inputs of the pure contribution rules."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from . import contributions as rules
+from .contributions import ContributionError, Coverage, RatesInForce
+from .ethnicity import KINH
+from .models import Enrolment, Household, Member
+from .rates import rates_on
+
+Scheme = Enrolment.Scheme
+# Children under this age are covered by the state budget, not by the household.
+STATE_COVERED_UNDER_AGE = 6
+
+
+@dataclass(frozen=True)
+class MemberQuoteLine:
+    member: Member
+    enrolment: Enrolment | None  # the cover this payment extends; None when a new period starts
+    monthly_amount: int  # what the person pays a month, after state support
+    amount: int
+    support_months: int
+    coverage: Coverage
+
+
+@dataclass(frozen=True)
+class HouseholdQuote:
+    household: Household
+    scheme: str
+    months: int
+    day: date
+    lines: list[MemberQuoteLine]
+    total: int
+    explanation: list[str]
+
+
+def age_on(member: Member, day: date) -> int:
+    born = member.date_of_birth
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def state_covered_reason(member: Member, household: Household, day: date) -> str | None:
+    """Why the state, not the household, pays this member's health insurance."""
+    if household.economic_status == Household.EconomicStatus.POOR:
+        return _("members of poor households are insured by the state")
+    if age_on(member, day) < STATE_COVERED_UNDER_AGE:
+        return _("children under 6 are insured by the state")
+    return None
+
+
+def paying_members(household: Household, members, day: date) -> list[Member]:
+    """The members who pay household health insurance (the others the state insures)."""
+    return [m for m in members if state_covered_reason(m, household, day) is None]
+
+
+def bhxh_support_group(member: Member, household: Household) -> str:
+    """The one support group that applies: the highest of them."""
+    if household.economic_status == Household.EconomicStatus.POOR:
+        return "poor"
+    if household.economic_status == Household.EconomicStatus.NEAR_POOR:
+        return "near_poor"
+    if member.ethnicity != KINH:
+        return "ethnic_minority"
+    return "other"
+
+
+def ladder_order(members: Sequence[Member]) -> list[Member]:
+    """Head first, then the oldest: the order the office fills the ladder in."""
+    return sorted(members, key=lambda m: (m.relation != Member.Relation.HEAD, m.date_of_birth, m.pk or 0))
+
+
+def latest_cover(member: Member, scheme: str) -> Enrolment | None:
+    """The member's newest non-cancelled cover in a scheme, from `member.enrolments`
+    (use prefetch_related("enrolments") when quoting many households)."""
+    periods = [e for e in member.enrolments.all() if e.scheme == scheme and e.status != Enrolment.Status.CANCELLED]
+    return max(periods, key=lambda e: e.coverage_end, default=None)
+
+
+def _line(member, scheme, months, day, monthly_amount, amount, support_months=0) -> MemberQuoteLine:
+    previous = latest_cover(member, scheme)
+    coverage = rules.new_coverage(scheme, day, months, previous.coverage_end if previous else None)
+    continues = previous is not None and not coverage.waiting and coverage.start == _day_after(previous.coverage_end)
+    return MemberQuoteLine(
+        member=member,
+        enrolment=previous if continues else None,
+        monthly_amount=monthly_amount,
+        amount=amount,
+        support_months=support_months,
+        coverage=coverage,
+    )
+
+
+def _day_after(day: date) -> date:
+    return date.fromordinal(day.toordinal() + 1)
+
+
+def quote_household_payment(
+    *,
+    household: Household,
+    members: Sequence[Member],
+    scheme: str,
+    months: int,
+    day: date,
+    income: int | None = None,
+    support_months_used: int = 0,
+    rates: RatesInForce | None = None,
+) -> HouseholdQuote:
+    """What `members` of `household` pay on `day` for `months` of `scheme`.
+
+    Raises ContributionError (with the field at fault) when the rules do not
+    allow the payment. `support_months_used`: months of BHXH state support the
+    member has already had (it is limited per person)."""
+    if not members:
+        raise ContributionError(_("Choose at least one member."), field="members")
+    strangers = [m.full_name for m in members if m.household_id != household.pk]
+    if strangers:
+        raise ContributionError(
+            _("%(names)s not in household %(code)s.") % {"names": ", ".join(strangers), "code": household.code},
+            field="members",
+        )
+    rates = rates or rates_on(day)
+    if scheme == Scheme.BHYT_HOUSEHOLD:
+        return _quote_bhyt(household, ladder_order(members), months, day, rates)
+    if scheme == Scheme.BHXH_VOLUNTARY:
+        return _quote_bhxh(household, members, months, day, income, support_months_used, rates)
+    raise ContributionError(_("Choose a scheme."), field="scheme")
+
+
+def _quote_bhyt(household, members, months, day, rates) -> HouseholdQuote:
+    for member in members:
+        reason = state_covered_reason(member, household, day)
+        if reason:
+            raise ContributionError(
+                _("%(name)s pays nothing here: %(reason)s.") % {"name": member.full_name, "reason": reason},
+                field="members",
+            )
+    chosen = {m.pk for m in members}
+    # Others of the household still insured in the ladder keep their places in it.
+    already_counted = (
+        Enrolment.objects.filter(
+            member__household=household, scheme=Scheme.BHYT_HOUSEHOLD, coverage_end__gte=day,
+            status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.PENDING],
+        )
+        .exclude(member__in=chosen)
+        .values("member")
+        .distinct()
+        .count()
+    )
+    quote = _bhyt_quote(household, members, months, day, rates, already_counted)
+    return HouseholdQuote(
+        household=quote.household, scheme=quote.scheme, months=months, day=day, lines=quote.lines,
+        total=quote.total,
+        explanation=quote.explanation + [f"{line.member.full_name}: {line.coverage.explanation}"
+                                         for line in quote.lines],
+    )
+
+
+def _bhyt_quote(household, members, months, day, rates, already_counted=0) -> HouseholdQuote:
+    """The ladder for `members` (in ladder order) and the cover each would get."""
+    support = "near_poor" if household.economic_status == Household.EconomicStatus.NEAR_POOR else None
+    quote = rules.quote_bhyt_household(
+        rates, [rules.BhytMember(m.full_name, support_group=support) for m in members], months, already_counted
+    )
+    lines = [_line(m, Scheme.BHYT_HOUSEHOLD, months, day, rule.monthly_payable, rule.total_payable)
+             for m, rule in zip(members, quote.lines)]
+    return HouseholdQuote(household=household, scheme=Scheme.BHYT_HOUSEHOLD, months=months, day=day,
+                          lines=lines, total=quote.total_payable, explanation=quote.explanation)
+
+
+def _quote_bhxh(household, members, months, day, income, support_months_used, rates) -> HouseholdQuote:
+    if len(members) != 1:
+        raise ContributionError(_("Voluntary social insurance is paid per person: choose one member."),
+                                field="members")
+    if income is None:
+        raise ContributionError(_("Enter the monthly income the person chooses to contribute on."), field="income")
+    member = members[0]
+    left = max(rates.bhxh_support_max_months - support_months_used, 0)
+    quote = rules.quote_bhxh_voluntary(rates, income, bhxh_support_group(member, household), months, left)
+    # The monthly amount recorded on the cover is what the person pays in a supported month.
+    line = _line(member, Scheme.BHXH_VOLUNTARY, months, day, quote.monthly_payable, quote.total_payable,
+                 quote.support_months)
+    return HouseholdQuote(
+        household=household, scheme=Scheme.BHXH_VOLUNTARY, months=months, day=day, lines=[line],
+        total=quote.total_payable,
+        explanation=quote.explanation + [f"{member.full_name}: {line.coverage.explanation}"],
+    )
+
+
+def renewal_quote(*, household: Household, day: date, rates: RatesInForce | None = None,
+                  members: Sequence[Member] | None = None) -> HouseholdQuote | None:
+    """What renewing household health insurance for 12 months costs the whole
+    household on `day`; None where the state pays for everyone.
+
+    Pass `rates` (one rates_on per request) and members prefetched with their
+    enrolments to quote many households without a query each."""
+    paying = paying_members(household, household.members.all() if members is None else members, day)
+    if not paying:
+        return None
+    rates = rates or rates_on(day)
+    return _bhyt_quote(household, ladder_order(paying), max(rates.bhyt_periods, default=12), day, rates)
