@@ -35,6 +35,10 @@ class Agent(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=15, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="managed_agents", verbose_name=_("managers"),
+        help_text=_("People of the agent (e.g. a post-office branch head) who follow its collectors' work."),
+    )
 
     class Meta:
         verbose_name = _("collection agent")

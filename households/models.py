@@ -5,6 +5,7 @@ Identifiers are stored normalised and NULL when absent, so that uniqueness
 holds "where present" on PostgreSQL and SQLite alike.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -28,6 +29,10 @@ class Commune(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     province_code = models.PositiveSmallIntegerField(_("province code"), db_index=True)
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="officer_communes", verbose_name=_("commune officers"),
+        help_text=_("People of the commune office who may read its households and figures."),
+    )
 
     class Meta:
         verbose_name = _("commune")
