@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from households.admin import LargeTableAdmin
 from households.contributions import format_vnd
@@ -53,7 +54,7 @@ class CollectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(SimpleHistoryAdmin):
     list_display = ["collector", "commune", "village", "start", "end"]
     list_filter = ["commune"]
     list_select_related = ["collector", "commune", "village__commune"]
@@ -78,7 +79,7 @@ class CancelPaymentForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(LargeTableAdmin):
+class PaymentAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     """Receipts are recorded on the phone through the payment service; here
     staff look them up and cancel a wrong entry, which restores the cover."""
 

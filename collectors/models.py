@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from households import validators
 from households.fields import PhoneField
@@ -97,6 +98,7 @@ class Assignment(models.Model):
     end = models.DateField(_("until"), null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("assignment")
@@ -149,6 +151,7 @@ class Payment(models.Model):
         verbose_name=_("cancelled by"),
     )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("payment")

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from outreach.paginator import LargeTablePaginator
 
@@ -104,7 +105,7 @@ def _warn_about_citizen_ids(request, members):
 
 
 @admin.register(Household)
-class HouseholdAdmin(LargeTableAdmin):
+class HouseholdAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     list_display = ["code", "head_name", "member_count", "commune", "village__name", "economic_status"]
     list_filter = ["economic_status", "commune"]
     list_select_related = ["commune", "village"]
@@ -191,7 +192,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(LargeTableAdmin):
+class MemberAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     list_display = [
         "full_name", "household_code", "commune", "date_of_birth", "sex", "ethnicity",
         "masked_citizen_id", "masked_phone",
@@ -229,7 +230,7 @@ class MemberAdmin(LargeTableAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(LargeTableAdmin):
+class EnrolmentAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     list_display = [
         "member", "household_code", "scheme", "card_number", "coverage_start", "coverage_end", "status", "amount",
     ]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from . import validators
 from .ethnicity import ETHNIC_GROUPS
@@ -96,6 +97,7 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("household")
@@ -165,6 +167,8 @@ class Member(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = MemberQuerySet.as_manager()
+    # Who changed what and when (personal data: every change is audited).
+    history = HistoricalRecords(excluded_fields=["search_key"])
 
     class Meta:
         verbose_name = _("member")
@@ -239,6 +243,7 @@ class Enrolment(models.Model):
     monthly_amount = models.PositiveIntegerField(_("monthly amount (₫)"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("enrolment")

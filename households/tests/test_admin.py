@@ -192,3 +192,20 @@ def test_unfiltered_large_lists_show_an_estimate_instead_of_counting(staff_clien
     # A filtered list is still counted exactly.
     response = staff_client.get(reverse("admin:households_member_changelist"), {"sex__exact": "F"})
     assert response.context["cl"].result_count == 0
+
+
+def test_every_change_to_a_member_is_audited_with_who_and_what(staff_client):
+    member = MemberFactory(full_name="Lê Văn Tám", phone="0912345678")
+    data = {
+        "household": member.household.pk, "full_name": "Lê Văn Tám", "date_of_birth": "17/05/1980", "sex": "M",
+        "ethnicity": "01", "relation": "child", "citizen_id": member.citizen_id, "si_number": "",
+        "phone": "0987654321", "enrolments-TOTAL_FORMS": "0", "enrolments-INITIAL_FORMS": "0",
+    }
+    staff_client.post(reverse("admin:households_member_change", args=[member.pk]), data)
+    latest, before = member.history.all()[:2]
+    assert latest.history_user.username == "staff"
+    assert [(c.field, c.old, c.new) for c in latest.diff_against(before).changes] == [
+        ("phone", "0912345678", "0987654321")]
+    history_page = staff_client.get(reverse("admin:households_member_history", args=[member.pk]))
+    assert history_page.status_code == 200
+    assert "staff" in history_page.content.decode()
