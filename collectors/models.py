@@ -314,3 +314,94 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.collector} · {self.month:%m/%Y}"
+
+
+class CommissionRate(models.Model):
+    """Commission (thù lao) paid on amounts collected, per scheme and kind of
+    participant, in force from a date. Rates are set by the social-insurance
+    office's rules for agents and entered by staff."""
+
+    class ParticipantKind(models.TextChoices):
+        NEW = "new", _("new participant")
+        RENEWAL = "renewal", _("renewal")
+
+    scheme = models.CharField(_("scheme"), max_length=10, choices=Enrolment.Scheme.choices)
+    participant_kind = models.CharField(_("participant"), max_length=10, choices=ParticipantKind.choices)
+    rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4,
+                               help_text=_("A share of the amount collected: 0.05 for 5 %."))
+    effective_from = models.DateField(_("in force from"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("commission rate")
+        verbose_name_plural = _("commission rates")
+        ordering = ["scheme", "participant_kind", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "participant_kind", "effective_from"],
+                                    name="commission_rate_one_per_day"),
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=1), name="commission_rate_share"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_scheme_display()} · {self.get_participant_kind_display()}: {self.rate.normalize()}"
+
+
+class TrainingCourse(models.Model):
+    """What the province trains collectors in."""
+
+    class Topic(models.TextChoices):
+        DATA_COLLECTION = "data_collection", _("collecting household data")
+        SCHEME_RULES = "scheme_rules", _("the rules of both schemes")
+        VSSID = "vssid", _("the VssID app")
+        SI_LOOKUP = "si_lookup", _("looking up social-insurance numbers")
+        PERSUASION = "persuasion", _("persuading households")
+        OTHER = "other", _("other")
+
+    title = models.CharField(_("title"), max_length=200)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    required_for_new_collectors = models.BooleanField(_("required for new collectors"), default=True)
+    refresher_months = models.PositiveSmallIntegerField(
+        _("refresh every (months)"), null=True, blank=True,
+        help_text=_("Collectors are due for a refresher this long after they last attended; empty: no refresher."),
+    )
+
+    class Meta:
+        verbose_name = _("training course")
+        verbose_name_plural = _("training courses")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class TrainingSession(models.Model):
+    course = models.ForeignKey(TrainingCourse, models.PROTECT, related_name="sessions", verbose_name=_("course"))
+    held_on = models.DateField(_("date"))
+    trainer = models.CharField(_("trainer"), max_length=100)
+    place = models.CharField(_("place"), max_length=200)
+    attendees = models.ManyToManyField(Collector, through="TrainingAttendance", related_name="training_sessions",
+                                       verbose_name=_("attendees"))
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"{self.course} · {self.held_on:%d/%m/%Y}"
+
+
+class TrainingAttendance(models.Model):
+    session = models.ForeignKey(TrainingSession, models.CASCADE, related_name="attendance",
+                                verbose_name=_("session"))
+    collector = models.ForeignKey(Collector, models.CASCADE, related_name="training_attendance",
+                                  verbose_name=_("collector"))
+    attended = models.BooleanField(_("attended"), default=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["session", "collector"], name="attendance_once")]
+
+    def __str__(self):
+        return f"{self.collector} · {self.session}"

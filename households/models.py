@@ -30,6 +30,10 @@ class Commune(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     province_code = models.PositiveSmallIntegerField(_("province code"), db_index=True)
+    population = models.PositiveIntegerField(
+        _("population"), null=True, blank=True,
+        help_text=_("Residents of the commune, where known: coverage is then also shown as a share of them."),
+    )
     officers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="officer_communes", verbose_name=_("commune officers"),
         help_text=_("People of the commune office who may read its households and figures."),
