@@ -11,6 +11,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+# Browser tests drive Debian's Chromium; Playwright downloads no browser of its own.
+CHROMIUM = "/usr/bin/chromium"
+
 
 def _require(available: bool, what: str):
     if available:
@@ -26,6 +29,8 @@ def _services_for_markers(request):
         _require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL=postgres://…)")
     if request.node.get_closest_marker("broker"):
         _require(bool(settings.CELERY_BROKER_URL), "A Celery broker (CELERY_BROKER_URL=redis://…)")
+    if request.node.get_closest_marker("browser"):
+        _require(os.path.exists(CHROMIUM), f"Chromium ({CHROMIUM}: apt-get install chromium)")
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,23 @@ collector may see and change: the communes or villages of their current
 assignments. Every field page, search and form goes through it.
 """
 
-from django.db.models import Q
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from households.models import Household
+from households.contributions import ContributionError
+from households.models import Enrolment, Household, Member, Village
+from households.quotes import STATE_COVERED_UNDER_AGE, latest_cover, renewal_quote, state_covered_reason
+from households.rates import rates_on
+from households.search import member_filter, search_households
+from households.text import search_key
 
-from .models import Collector
+from .models import Collector, Payment, PaymentLine, Target, Visit
 
 
 def active_collector(user) -> Collector | None:
@@ -36,3 +47,441 @@ def area_filter(collector: Collector, *, prefix: str = "", on=None) -> Q:
 
 def households_in_area(collector: Collector, *, on=None):
     return Household.objects.filter(area_filter(collector, on=on))
+
+
+# --- the field pages -------------------------------------------------------
+# Each read below takes the collector's area (`households_in_area`), so that
+# scoping stays in one place, and runs a fixed number of queries whatever the
+# size of the area.
+
+TODAY_PAGE_SIZE = 50
+EXPIRING_WITHIN_DAYS = 30
+LAPSED_WITHIN_DAYS = 60
+# A prospect approached this recently is left alone for a while.
+PROSPECT_REST_DAYS = 30
+HISTORY_LENGTH = 20
+SEARCH_LIMIT = 30
+RECEIPTS_LIMIT = 500
+
+
+@dataclass
+class Due:
+    """One reason to visit a household today."""
+
+    kind: str  # EXPIRING, LAPSED, FOLLOW_UP or PROSPECT
+    day: date | None = None  # cover end, or the promised date
+    days: int = 0  # days from today to `day` (negative: past)
+    scheme: str = ""
+    # Members of a household usually renew together: one line for all whose
+    # cover ends the same day.
+    members: list[Member] = field(default_factory=list)
+    monthly_amount: int = 0  # voluntary social insurance: what a month costs, all of them
+
+    @property
+    def days_ago(self) -> int:
+        return -self.days
+
+    @property
+    def names(self) -> str:
+        return ", ".join(m.full_name for m in self.members)
+
+
+EXPIRING, LAPSED, FOLLOW_UP, PROSPECT = "expiring", "lapsed", "follow_up", "prospect"
+
+
+@dataclass
+class TodayLine:
+    household: Household
+    dues: list[Due]
+    renewal: object | None  # HouseholdQuote for the listed health-insurance members, or None
+    bhxh_monthly: int  # voluntary social insurance due, per month
+
+    @property
+    def head(self):
+        members = list(self.household.members.all())
+        return next((m for m in members if m.relation == Member.Relation.HEAD), members[0] if members else None)
+
+
+@dataclass
+class TodayPage:
+    villages: list[tuple[str, list[TodayLine]]]
+    page: int
+    has_more: bool
+
+    @property
+    def count(self):
+        return sum(len(lines) for _place, lines in self.villages)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _latest_cover_only():
+    """Enrolments with no newer cover of the same member in the same scheme:
+    a card already renewed is not due any more."""
+    newer = Enrolment.objects.filter(
+        member_id=OuterRef("member_id"), scheme=OuterRef("scheme"), coverage_end__gt=OuterRef("coverage_end")
+    ).exclude(status=Enrolment.Status.CANCELLED)
+    return ~Exists(newer)
+
+
+def _due_window(on: date) -> tuple[date, date]:
+    return on - timedelta(days=LAPSED_WITHIN_DAYS), on + timedelta(days=EXPIRING_WITHIN_DAYS)
+
+
+def _latest_visit(field: str):
+    return Subquery(Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at", "-pk").values(field)[:1])
+
+
+def _ranked_households(collector: Collector, area, on: date, limit: int) -> list[tuple[tuple, int]]:
+    """(sort key, household id) of the `limit` most urgent households of each
+    kind; merging them gives the exact top `limit` overall."""
+    start, end = _due_window(on)
+    covers = (
+        Enrolment.objects.filter(member__household__in=area, coverage_end__range=(start, end))
+        .exclude(status=Enrolment.Status.CANCELLED)
+        .filter(_latest_cover_only())
+        .values("member__household_id")
+        .annotate(key=Min("coverage_end"))
+        .order_by("key", "member__household_id")
+        .values_list("key", "member__household_id")[:limit]
+    )
+    later_visit = Visit.objects.filter(household_id=OuterRef("household_id"), visited_at__gt=OuterRef("visited_at"))
+    follow_ups = (
+        Visit.objects.filter(collector=collector, household__in=area, follow_up_on__lte=on)
+        .filter(~Exists(later_visit))
+        .values("household_id")
+        .annotate(key=Min("follow_up_on"))
+        .order_by("key", "household_id")
+        .values_list("key", "household_id")[:limit]
+    )
+    prospects = (
+        _prospect_households(area, on)
+        .order_by("village_id", "code")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ranked = {}
+    for key, household_id in [*covers, *follow_ups]:
+        ranked[household_id] = min(ranked.get(household_id, (0, key)), (0, key))
+    for position, household_id in enumerate(prospects):
+        ranked.setdefault(household_id, (1, date.max, position))
+    return sorted((key, household_id) for household_id, key in ranked.items())
+
+
+def _uninsured(on: date):
+    """Members who pay their own health insurance and have none, not even lapsed
+    recently (those are already due)."""
+    start, _end = _due_window(on)
+    recent_cover = Enrolment.objects.filter(
+        member_id=OuterRef("pk"), scheme=Enrolment.Scheme.BHYT_HOUSEHOLD, coverage_end__gte=start
+    ).exclude(status=Enrolment.Status.CANCELLED)
+    return Q(date_of_birth__lte=_years_before(on, STATE_COVERED_UNDER_AGE)) & ~Q(Exists(recent_cover))
+
+
+def _prospect_households(area, on: date):
+    """Households that could afford cover (not poor: the state insures those)
+    with a member who has none, not approached recently, not moved away."""
+    uninsured_member = Member.objects.filter(_uninsured(on), household_id=OuterRef("pk"))
+    recent_visit = Visit.objects.filter(
+        household_id=OuterRef("pk"), visited_at__gte=_start_of_day(on - timedelta(days=PROSPECT_REST_DAYS))
+    )
+    moved_away = Visit.objects.filter(household_id=OuterRef("pk"), outcome=Visit.Outcome.MOVED_AWAY)
+    return (
+        area.exclude(economic_status=Household.EconomicStatus.POOR)
+        .filter(Exists(uninsured_member))
+        .exclude(Exists(recent_visit))
+        .exclude(Exists(moved_away))
+    )
+
+
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _members_with_cover():
+    return Prefetch("members", queryset=Member.objects.prefetch_related("enrolments"))
+
+
+def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
+    """The reasons to visit, from data already loaded (no query)."""
+    start, end = _due_window(on)
+    six_years_ago = _years_before(on, STATE_COVERED_UNDER_AGE)
+    dues: dict[tuple, Due] = {}
+
+    def add(kind, scheme, member, day=None, monthly_amount=0):
+        due = dues.setdefault((kind, scheme, day), Due(kind, day, (day - on).days if day else 0, scheme))
+        due.members.append(member)
+        due.monthly_amount += monthly_amount
+
+    for member in household.members.all():
+        bhyt = latest_cover(member, Enrolment.Scheme.BHYT_HOUSEHOLD)
+        for scheme in Enrolment.Scheme.values:
+            cover = bhyt if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD else latest_cover(member, scheme)
+            if cover and start <= cover.coverage_end <= end:
+                add(EXPIRING if cover.coverage_end >= on else LAPSED, scheme, member, cover.coverage_end,
+                    cover.monthly_amount)
+        if (household.economic_status != Household.EconomicStatus.POOR and member.date_of_birth <= six_years_ago
+                and (bhyt is None or bhyt.coverage_end < start)):
+            add(PROSPECT, Enrolment.Scheme.BHYT_HOUSEHOLD, member)
+    listed = list(dues.values())
+    if (household.last_visit_collector_id == collector.pk and household.last_follow_up_on
+            and household.last_follow_up_on <= on):
+        listed.append(Due(FOLLOW_UP, household.last_follow_up_on, (household.last_follow_up_on - on).days))
+    return sorted(listed, key=lambda d: (d.kind == PROSPECT, d.day or date.max))
+
+
+def _renewal_for(household: Household, dues: list[Due], on: date, rates) -> object | None:
+    """12 months of household health insurance for the members listed as due."""
+    members = [m for d in dues if d.scheme == Enrolment.Scheme.BHYT_HOUSEHOLD for m in d.members]
+    if not members or rates is None:
+        return None
+    try:
+        return renewal_quote(household=household, day=on, rates=rates, members=list(dict.fromkeys(members)))
+    except ContributionError:
+        return None
+
+
+def rates_or_none(on: date):
+    try:
+        return rates_on(on)
+    except ContributionError:  # no rule in force: pages still work, without amounts
+        return None
+
+
+def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayPage:
+    """The households to visit, most urgent first (the earliest date at stake:
+    cover ended, promised follow-up, cover ending), then prospects; a page of
+    TODAY_PAGE_SIZE households grouped by village."""
+    page = max(page, 1)
+    wanted = TODAY_PAGE_SIZE * page
+    ranked = _ranked_households(collector, area, on, wanted + 1)
+    chosen = [household_id for _key, household_id in ranked[wanted - TODAY_PAGE_SIZE:wanted]]
+    households = {
+        h.pk: h
+        for h in area.filter(pk__in=chosen)
+        .select_related("village", "commune")
+        .annotate(
+            last_visit_at=_latest_visit("visited_at"),
+            last_outcome=_latest_visit("outcome"),
+            last_follow_up_on=_latest_visit("follow_up_on"),
+            last_visit_collector_id=_latest_visit("collector_id"),
+        )
+        .prefetch_related(_members_with_cover())
+    }
+    rates = rates_or_none(on)
+    villages: dict[str, list[TodayLine]] = {}
+    for household_id in chosen:
+        household = households[household_id]
+        dues = _dues(household, collector, on)
+        bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
+                           and d.kind != PROSPECT)
+        line = TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly)
+        place = str(household.village.name if household.village else household.commune.name)
+        villages.setdefault(place, []).append(line)
+    return TodayPage(list(villages.items()), page, has_more=len(ranked) > wanted)
+
+
+# --- one household -----------------------------------------------------------
+
+
+@dataclass
+class Cover:
+    enrolment: Enrolment
+    days: int  # days left until the end (negative: ended that many days ago)
+
+    @property
+    def days_ago(self) -> int:
+        return -self.days
+
+
+@dataclass
+class MemberCover:
+    member: Member
+    covers: list[Cover]  # the newest cover per scheme
+    state_covered: str | None  # why the state pays this member's health insurance
+
+
+def household_detail(area, pk: int, *, on: date):
+    """The household (404 outside the area) with members, their cover, the
+    renewal quote and the visit history."""
+    household = get_object_or_404(
+        area.select_related("village", "commune", "referral__referred_by_member",
+                            "referral__referred_by_household").prefetch_related(_members_with_cover()),
+        pk=pk,
+    )
+    members = list(household.members.all())
+    covers = [
+        MemberCover(
+            member,
+            [Cover(c, (c.coverage_end - on).days)
+             for c in (latest_cover(member, scheme) for scheme in Enrolment.Scheme.values) if c],
+            state_covered_reason(member, household, on),
+        )
+        for member in members
+    ]
+    rates = rates_or_none(on)
+    try:
+        renewal = renewal_quote(household=household, day=on, rates=rates, members=members) if rates else None
+    except ContributionError:
+        renewal = None
+    visits = list(household.visits.select_related("collector", "payment")[:HISTORY_LENGTH])
+    return household, covers, renewal, visits
+
+
+def household_in_area(area, pk: int) -> Household:
+    return get_object_or_404(area, pk=pk)
+
+
+def household_with_members(area, pk: int) -> Household:
+    return get_object_or_404(area.select_related("village").prefetch_related(_members_with_cover()), pk=pk)
+
+
+# --- search ------------------------------------------------------------------
+
+
+def find_households(area, term: str) -> tuple[list[Household], bool]:
+    """Households of the area with a member matching `term` (a name typed
+    without diacritics, phone, citizen ID, social-insurance or card number)."""
+    if not term.strip():
+        return [], False
+    found = list(
+        search_households(area, term).select_related("village").prefetch_related("members")
+        .order_by("code")[:SEARCH_LIMIT + 1]
+    )
+    return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+
+
+def find_members(area, term: str, *, exclude_household=None) -> list[Member]:
+    """Members of the area matching `term`, for choosing who referred someone."""
+    if not term.strip():
+        return []
+    members = Member.objects.filter(member_filter(term), household__in=area).select_related("household__village")
+    if exclude_household is not None:
+        members = members.exclude(household=exclude_household)
+    return list(members.order_by("full_name", "pk")[:SEARCH_LIMIT])
+
+
+def field_code_suffix(client_id: uuid.UUID) -> str:
+    """The end of the code of a household registered in the field, made from
+    the phone's form id (see services.register_household)."""
+    return "-" + client_id.hex[:10].upper()
+
+
+def registered_from_phone(area, client_id) -> Household | None:
+    """The household a registration form with this id already created, if any."""
+    try:
+        suffix = field_code_suffix(uuid.UUID(str(client_id)))
+    except ValueError:
+        return None
+    return area.filter(code__endswith=suffix).first()
+
+
+# --- duplicates before registering ------------------------------------------------
+
+
+@dataclass
+class LikelyDuplicate:
+    reason: str
+    member: Member | None
+    household: Household
+    in_area: bool
+
+
+def likely_duplicates(area, *, commune_id: int, household_phone: str | None, people: list[dict]) -> list[LikelyDuplicate]:
+    """Registered people who may be the ones about to be registered: same
+    citizen ID, social-insurance number or phone anywhere, or same name and
+    date of birth in the commune. Two queries."""
+    ids = {p["citizen_id"] for p in people if p.get("citizen_id")}
+    sis = {p["si_number"] for p in people if p.get("si_number")}
+    phones = {p["phone"] for p in people if p.get("phone")} | ({household_phone} if household_phone else set())
+    names = {(search_key(p["full_name"]), p["date_of_birth"]) for p in people if p.get("full_name")}
+    match = Q(citizen_id__in=ids) | Q(si_number__in=sis) | Q(phone__in=phones) | Q(household__phone__in=phones)
+    for key, born in names:
+        match |= Q(household__commune_id=commune_id, search_key=key, date_of_birth=born)
+    found = list(
+        Member.objects.filter(match)
+        .select_related("household__village")
+        .annotate(in_area=Exists(area.filter(pk=OuterRef("household_id"))))
+        .order_by("household_id", "pk")[:20]
+    )
+    duplicates = []
+    for member in found:
+        if member.citizen_id and member.citizen_id in ids:
+            reason = "citizen_id"
+        elif member.si_number and member.si_number in sis:
+            reason = "si_number"
+        elif member.phone and member.phone in phones or member.household.phone in phones:
+            reason = "phone"
+        else:
+            reason = "name_and_birth"
+        duplicates.append(LikelyDuplicate(reason, member, member.household, member.in_area))
+    return duplicates
+
+
+# --- my month ------------------------------------------------------------------
+
+
+@dataclass
+class Month:
+    first_day: date
+    visits: int
+    new_enrolments: int
+    renewals: int
+    amount: int
+    target: Target | None
+    receipts: list[Payment]
+    receipts_total: int
+    more_receipts: bool
+
+
+def month_bounds(first_day: date) -> tuple[date, date]:
+    following = (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first_day, following
+
+
+def my_month(collector: Collector, *, first_day: date) -> Month:
+    """Visits, people newly enrolled and renewed, money taken in the month,
+    the month's target, and the receipts to hand over to the agent."""
+    start, following = month_bounds(first_day)
+    visits = Visit.objects.filter(
+        collector=collector, visited_at__gte=_start_of_day(start), visited_at__lt=_start_of_day(following)
+    ).count()
+    payments = Payment.objects.filter(collector=collector, paid_on__gte=start, paid_on__lt=following)
+    lines = PaymentLine.objects.filter(payment__in=payments.filter(cancelled_at__isnull=True)).aggregate(
+        new=Count("pk", filter=Q(created_enrolment=True)),
+        renewed=Count("pk", filter=Q(created_enrolment=False)),
+    )
+    receipts = list(payments.select_related("household").order_by("paid_on", "receipt_number")[:RECEIPTS_LIMIT + 1])
+    kept = [p for p in receipts[:RECEIPTS_LIMIT] if not p.is_cancelled]
+    return Month(
+        first_day=start,
+        visits=visits,
+        new_enrolments=lines["new"],
+        renewals=lines["renewed"],
+        amount=payments.filter(cancelled_at__isnull=True).aggregate(total=Sum("amount"))["total"] or 0,
+        target=Target.objects.filter(collector=collector, month=start).first(),
+        receipts=receipts[:RECEIPTS_LIMIT],
+        receipts_total=sum(p.amount for p in kept),
+        more_receipts=len(receipts) > RECEIPTS_LIMIT,
+    )
+
+
+def area_places(collector: Collector, *, on: date | None = None) -> dict[str, tuple[str, int, int | None]]:
+    """Where a new household of the area may live: {value: (label, commune
+    code, village id or None)}; a whole commune also offers "no village"."""
+    on = on or timezone.localdate()
+    assignments = list(collector.assignments.current(on).select_related("commune", "village"))
+    whole = {a.commune_id: a.commune for a in assignments if a.village_id is None}
+    places = {}
+    for commune in whole.values():
+        label = _("%(commune)s — no village given") % {"commune": commune.name}
+        places[f"commune:{commune.pk}"] = (label, commune.pk, None)
+    villages = [a.village for a in assignments if a.village_id is not None and a.commune_id not in whole]
+    villages += list(Village.objects.filter(commune__in=list(whole)).select_related("commune"))
+    for village in sorted(villages, key=lambda v: (v.commune.name, v.name)):
+        places[f"village:{village.pk}"] = (f"{village.name}, {village.commune.name}", village.commune_id, village.pk)
+    return places

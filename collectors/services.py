@@ -1,12 +1,20 @@
 """Writes of the field operation that touch several rows."""
 
+import uuid
+from datetime import date, datetime, time
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from households.models import Commune
+from households.models import Commune, Household, Member
 
-from .models import Agent, Assignment, Collector
+from .models import Agent, Assignment, Collector, Payment, Referral, Visit
+from .payments import record_payment
+from .selectors import field_code_suffix, households_in_area
 
 PROVINCIAL_STAFF = "Provincial staff"
 # The apps whose data provincial staff keep in the admin.
@@ -53,3 +61,162 @@ def create_demo_accounts(*, password: str) -> list[tuple[str, str]]:
         Assignment.objects.get_or_create(collector=collector, commune=commune, village=None)
         accounts.append((username, f"collector, {commune.name}"))
     return accounts
+
+
+# --- the field pages ---------------------------------------------------------
+
+
+def _check_in_area(collector: Collector, household: Household) -> None:
+    if not households_in_area(collector).filter(pk=household.pk).exists():
+        raise ValidationError({"__all__": _("Household %(code)s is not in your area.") % {"code": household.code}})
+
+
+def visit_time(day: date) -> datetime:
+    """When a visit logged for `day` happened: now if today, else midday
+    (a collector logging yesterday's visits in the evening gives only the date)."""
+    now = timezone.now()
+    if day == timezone.localdate(now):
+        return now
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+def _existing_visit(client_id: uuid.UUID, collector: Collector) -> Visit | None:
+    """The visit already stored under this phone-made id, if it is the collector's.
+
+    Another collector's id is refused without saying whose it is."""
+    visit = Visit.objects.filter(client_id=client_id).select_related("payment").first()
+    if visit is not None and visit.collector_id != collector.pk:
+        raise ValidationError({"client_id": _("This visit id is already used. Reload the page and log the visit again.")})
+    return visit
+
+
+@transaction.atomic
+def log_visit(
+    *,
+    collector: Collector,
+    household: Household,
+    client_id: uuid.UUID,
+    outcome: str,
+    visited_on: date,
+    decline_reason: str = "",
+    note: str = "",
+    follow_up_on: date | None = None,
+    latitude=None,
+    longitude=None,
+    payment: Payment | None = None,
+) -> tuple[Visit, bool]:
+    """Store a visit once: the same `client_id` sent again (a retry, the
+    phone's outbox) returns the visit stored the first time. Returns (visit, created)."""
+    existing = _existing_visit(client_id, collector)
+    if existing is not None:
+        return existing, False
+    _check_in_area(collector, household)
+    visit = Visit(
+        client_id=client_id, collector=collector, household=household, visited_at=visit_time(visited_on),
+        outcome=outcome, decline_reason=decline_reason if outcome == Visit.Outcome.DECLINED else "", note=note,
+        follow_up_on=follow_up_on, latitude=latitude, longitude=longitude, payment=payment,
+    )
+    # The form checked the rows it names; this keeps every other way in honest too.
+    visit.full_clean(exclude=["client_id", "collector", "household", "payment"])
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:  # the same id arrived twice at the same moment
+        return _existing_visit(client_id, collector) or Visit.objects.get(client_id=client_id), False
+    return visit, True
+
+
+@transaction.atomic
+def record_payment_with_visit(
+    *,
+    collector: Collector,
+    household: Household,
+    client_id: uuid.UUID,
+    members,
+    scheme: str,
+    months: int,
+    paid_on: date,
+    receipt_number: str,
+    amount: int,
+    income: int | None = None,
+    recorded_by,
+) -> tuple[Visit, bool]:
+    """A receipt taken on a visit: the payment moves the cover, and a visit
+    (enrolled or renewed) records it for the collector. Saving twice (a
+    double tap, a retry) stores it once. Returns (visit, created)."""
+    existing = _existing_visit(client_id, collector)
+    if existing is not None:
+        return existing, False
+    payment = record_payment(
+        collector=collector, household=household, members=members, scheme=scheme, months=months, paid_on=paid_on,
+        receipt_number=receipt_number, amount=amount, income=income, recorded_by=recorded_by,
+    )
+    renewed = payment.lines.filter(created_enrolment=False).exists()
+    return log_visit(
+        collector=collector, household=household, client_id=client_id, visited_on=paid_on, payment=payment,
+        outcome=Visit.Outcome.RENEWED if renewed else Visit.Outcome.ENROLLED,
+    )
+
+
+def field_household_code(commune_id: int, client_id: uuid.UUID) -> str:
+    """A household registered in the field has no code issued yet: one made
+    from the phone's id, so registering twice finds the first one."""
+    return f"{commune_id}{field_code_suffix(client_id)}"
+
+
+@transaction.atomic
+def register_household(
+    *,
+    collector: Collector,
+    client_id: uuid.UUID,
+    commune_id: int,
+    village_id: int | None,
+    address: str,
+    phone: str | None,
+    economic_status: str,
+    status_year: int | None,
+    members: list[dict],
+) -> tuple[Household, bool]:
+    """A new household (a prospect) with its members, the first being its head.
+    Returns (household, created); the same `client_id` again returns the first."""
+    code = field_household_code(commune_id, client_id)
+    existing = Household.objects.filter(code=code).first()
+    if existing is not None:
+        _check_in_area(collector, existing)
+        return existing, False
+    household = Household(
+        code=code, commune_id=commune_id, village_id=village_id, address=address, phone=phone or None,
+        economic_status=economic_status, status_year=status_year,
+    )
+    household.full_clean()
+    household.save()
+    _check_in_area(collector, household)  # raising rolls the household back
+    people = [Member(household=household, **fields) for fields in members]
+    for person in people:
+        person.full_clean(exclude=["household"])
+    Member.objects.bulk_create(people)
+    return household, True
+
+
+@transaction.atomic
+def record_referral(
+    *,
+    collector: Collector,
+    household: Household,
+    referred_by_household: Household,
+    referred_by_member: Member | None = None,
+) -> Referral:
+    """Who brought `household` in: another household of the area, or one of
+    its members. Recording again replaces the earlier answer."""
+    for each in (household, referred_by_household):
+        _check_in_area(collector, each)
+    if referred_by_household.pk == household.pk:
+        raise ValidationError({"__all__": _("A household cannot refer itself: choose another household.")})
+    if referred_by_member is not None and referred_by_member.household_id != referred_by_household.pk:
+        raise ValidationError({"__all__": _("This member belongs to another household.")})
+    referral, _created = Referral.objects.update_or_create(
+        household=household,
+        defaults={"referred_by_household": referred_by_household, "referred_by_member": referred_by_member,
+                  "collector": collector, "recorded_on": timezone.localdate()},
+    )
+    return referral

@@ -1,14 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
+
+from collectors import views as field_views
+from outreach.health import healthz
 
 admin.site.site_header = _("Outreach — provincial social insurance")
 admin.site.site_title = "Outreach"
 admin.site.index_title = _("Registry and field operation")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", field_views.home),  # collectors to /field/, staff to /admin/, others to sign in
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("field/", include("collectors.urls")),
 ]

@@ -9,6 +9,6 @@ def test_deploy_check_refuses_the_development_secret_key(settings):
         call_command("check", "--deploy", "--fail-level", "ERROR")
 
 
-def test_the_home_page_leads_to_the_admin(client):
+def test_the_home_page_leads_to_the_sign_in_page(client):
     response = client.get("/")
-    assert response.status_code == 302 and response.url == "/admin/"
+    assert response.status_code == 302 and response.url == "/field/login/"

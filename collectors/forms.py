@@ -1,0 +1,172 @@
+"""Forms of the field pages. Dates are typed in the phone's date picker
+(sent as YYYY-MM-DD) or as DD/MM/YYYY."""
+
+import uuid
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.forms import BaseModelFormSet, modelformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Enrolment, Household, Member
+
+from .models import Collector, Visit
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class FieldAuthenticationForm(AuthenticationForm):
+    """Collectors sign in here; staff are let through (and sent to the admin),
+    anyone else is refused with a reason."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "inactive_collector": _("Your collector account is not active. Ask your agent or the provincial office."),
+        "not_collector": _("This account is not a collector's account: the field pages are for collectors."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        collector = Collector.objects.filter(user=user).only("active").first()
+        if collector is not None and collector.active:
+            return
+        if user.is_staff:
+            return
+        code = "inactive_collector" if collector is not None else "not_collector"
+        raise ValidationError(self.error_messages[code], code=code)
+
+
+def _not_in_future(day):
+    if day and day > timezone.localdate():
+        raise ValidationError(_("This date is in the future: enter today or an earlier day."), code="future")
+
+
+class VisitForm(forms.Form):
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Visit.Outcome.choices, widget=forms.RadioSelect)
+    decline_reason = forms.ChoiceField(
+        label=_("Why they declined"), choices=[("", "—"), *Visit.DeclineReason.choices], required=False
+    )
+    visited_on = forms.DateField(label=_("Visit date"), widget=DateInput, validators=[_not_in_future])
+    follow_up_on = forms.DateField(label=_("Come back on"), widget=DateInput, required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000)
+    latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90,
+                                  max_digits=9, decimal_places=6)
+    longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180,
+                                   max_digits=9, decimal_places=6)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"client_id": uuid.uuid4(), "visited_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["visited_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean(self):
+        data = super().clean()
+        outcome, visited_on, follow_up_on = data.get("outcome"), data.get("visited_on"), data.get("follow_up_on")
+        if outcome == Visit.Outcome.DECLINED and not data.get("decline_reason"):
+            self.add_error("decline_reason", _("Say why the household declined."))
+        if outcome == Visit.Outcome.WILL_PAY and not follow_up_on:
+            self.add_error("follow_up_on", _("Enter the day they will pay."))
+        if follow_up_on and visited_on and follow_up_on < visited_on:
+            self.add_error("follow_up_on", _("The follow-up date cannot be before the visit."))
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError(_("The location is incomplete: get it again or leave it out."))
+        return data
+
+
+class PaymentForm(forms.Form):
+    """Members, scheme and months make the quote; the receipt number and the
+    amount shown are needed only to save."""
+
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=Enrolment.Scheme.choices, widget=forms.RadioSelect)
+    members = forms.TypedMultipleChoiceField(label=_("Who pays"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    months = forms.TypedChoiceField(
+        label=_("Months"), coerce=int,
+        error_messages={"invalid_choice": _("Choose one of the payment periods in the list.")},
+    )
+    income = forms.IntegerField(
+        label=_("Monthly income chosen (voluntary social insurance)"), required=False, min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1000}),
+    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput, validators=[_not_in_future])
+    receipt_number = forms.CharField(label=_("Receipt number"), max_length=30, required=False,
+                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    amount = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, members, periods, saving=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members_by_id = {m.pk: m for m in members}
+        self.fields["members"].choices = [(m.pk, m.full_name) for m in members]
+        self.fields["months"].choices = [(m, _("%(months)s months") % {"months": m}) for m in periods]
+        self.fields["paid_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if saving:
+            self.fields["receipt_number"].required = True
+            self.fields["amount"].required = True
+
+    def choice_errors(self) -> bool:
+        """Whether what the quote needs (not the receipt) has errors."""
+        return any(name in self.errors for name in ("members", "scheme", "months", "income", "paid_on", "client_id"))
+
+    def chosen_members(self):
+        return [self.members_by_id[pk] for pk in self.cleaned_data["members"]]
+
+
+class HouseholdForm(forms.ModelForm):
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    place = forms.ChoiceField(label=_("Village"))
+    confirm_new = forms.BooleanField(
+        label=_("I checked: this is a different household, register it."), required=False
+    )
+
+    class Meta:
+        model = Household
+        fields = ["address", "phone", "economic_status", "status_year"]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+                   "status_year": forms.NumberInput(attrs={"inputmode": "numeric"})}
+
+    def __init__(self, *args, places, **kwargs):
+        """`places`: {value: (label, commune code, village id or None)} of the collector's area."""
+        super().__init__(*args, **kwargs)
+        self.places = places
+        self.fields["place"].choices = [("", "—")] + [(value, label) for value, (label, *_ids) in places.items()]
+
+    def chosen_place(self) -> tuple[int, int | None]:
+        """(commune code, village id or None) of the chosen place."""
+        _label, commune_id, village_id = self.places[self.cleaned_data["place"]]
+        return commune_id, village_id
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = ["full_name", "date_of_birth", "sex", "relation", "ethnicity", "citizen_id", "si_number", "phone"]
+        widgets = {
+            "date_of_birth": DateInput,
+            "citizen_id": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "si_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+
+class BaseMemberFormSet(BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        relations = [f.cleaned_data.get("relation") for f in self.forms if f.cleaned_data]
+        if relations.count(Member.Relation.HEAD) != 1:
+            raise ValidationError(_("Choose exactly one head of household."))
+
+
+MemberFormSet = modelformset_factory(
+    Member, form=MemberForm, formset=BaseMemberFormSet, extra=0, min_num=1, validate_min=True, max_num=20,
+    validate_max=True,
+)

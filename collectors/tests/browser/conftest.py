@@ -1,0 +1,57 @@
+"""Playwright driving Debian's Chromium at a cheap phone's size (360×740)
+against pytest-django's live server (static files served too)."""
+
+import importlib
+import os
+
+import pytest
+from django.apps import apps
+
+from conftest import CHROMIUM
+
+# Playwright's sync API runs an event loop in this thread; the tests still
+# read the database synchronously between steps.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 360, "height": 740}
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        yield None  # the browser marker skips (or fails under CI) before a test gets here
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def rules_of_law(transactional_db):
+    """The dated rates a migration seeds: a live-server test's database is
+    emptied between tests, so put them back."""
+    importlib.import_module("households.migrations.0005_seed_rules_of_law").seed(apps, None)
+
+
+@pytest.fixture
+def phone(chromium, live_server, rules_of_law):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US",
+                                   base_url=live_server.url, service_workers="allow")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, username):
+    page.goto("/field/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/field/")

@@ -1,0 +1,99 @@
+"""A collector's day on a 360×740 phone in Chromium: sign in, find a
+household, log a visit (also without network), take a payment."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from collectors.models import Payment, Visit
+from collectors.tests import fieldkit as kit
+from collectors.tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def collector(rules_of_law):
+    collector = kit.collector_with_area()
+    household = kit.household(collector, head="Nguyễn Thị Hiền")
+    kit.cover(kit.head_of(household), ends_in_days=10)
+    kit.cover(kit.add_member(household, name="Trần Văn Bình"), ends_in_days=-20)
+    collector.test_household = household
+    return collector
+
+
+def test_sign_in_find_a_household_and_log_a_visit(phone, collector):
+    sign_in(phone, collector.user.username)
+    expect(phone.get_by_role("heading", name=re.compile("Today"))).to_be_visible()
+    expect(phone.locator(".card").first).to_contain_text("Nguyễn Thị Hiền")
+
+    phone.get_by_role("link", name="Find").click()
+    phone.fill("input[name=q]", "nguyen thi hien")
+    phone.get_by_role("button", name="Find").click()
+    phone.locator(".card", has_text="Nguyễn Thị Hiền").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Nguyễn Thị Hiền")
+
+    phone.get_by_role("link", name="Log a visit").click()
+    phone.get_by_label("will pay on a date").check()
+    phone.fill("input[name=follow_up_on]", kit.today().replace(year=kit.today().year + 1).isoformat())
+    phone.fill("textarea[name=note]", "Chờ bán cà phê")
+    phone.get_by_role("button", name="Save the visit").click()
+
+    expect(phone.locator("#notice")).to_have_text("Visit saved.")
+    expect(phone.locator(".card", has_text="Chờ bán cà phê")).to_be_visible()
+    visit = Visit.objects.get()
+    assert (visit.collector, visit.household, visit.outcome) == (collector, collector.test_household, "will_pay")
+
+
+def test_a_visit_logged_without_network_waits_on_the_phone_then_is_sent_once(phone, collector):
+    sign_in(phone, collector.user.username)
+    household_url = f"/field/h/{collector.test_household.pk}/"
+    # Opened once with network, so that the service worker keeps the pages.
+    phone.goto(household_url)
+    phone.evaluate("navigator.serviceWorker.ready")
+    phone.goto(household_url + "visit/")
+    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.reload()
+
+    phone.context.set_offline(True)
+    response = phone.goto(household_url + "visit/")  # from the phone's copy
+    assert response.from_service_worker
+    phone.get_by_label("nobody home").check()
+    phone.get_by_role("button", name="Save the visit").click()
+    outbox = phone.locator("#outbox")
+    expect(outbox).to_contain_text("Waiting to send: 1")
+    expect(outbox).to_contain_text("nobody home")
+    expect(phone.locator("#notice")).to_contain_text("No network: the visit is kept on this phone")
+    assert Visit.objects.count() == 0
+
+    phone.context.set_offline(False)
+    expect(outbox).to_be_hidden()
+    expect(phone.locator("#notice")).to_have_text("Visits waiting on this phone were sent.")
+    phone.evaluate("() => window.dispatchEvent(new Event('online'))")  # a second sending changes nothing
+    phone.wait_for_timeout(300)
+    visit = Visit.objects.get()
+    assert (visit.outcome, visit.collector) == ("nobody_home", collector)
+
+
+def test_take_a_payment_seeing_the_amount_before_saving(phone, collector):
+    household = collector.test_household
+    sign_in(phone, collector.user.username)
+    phone.goto(f"/field/h/{household.pk}/")
+    phone.get_by_role("link", name="Take a payment").click()
+    expect(phone.get_by_label("Nguyễn Thị Hiền")).to_be_checked()
+    expect(phone.get_by_label("Trần Văn Bình")).to_be_checked()
+
+    phone.get_by_role("button", name="Work out the amount").click()
+    expect(phone.locator("[data-total]")).to_have_text("2.322.540 ₫")  # 12 × (113.850 + 79.695)
+    phone.select_option("select[name=months]", "6")  # htmx asks again, in place
+    expect(phone.locator("[data-total]")).to_have_text("1.161.270 ₫")
+    expect(phone.locator("#quote")).to_contain_text("Renewal without a break")
+    assert Payment.objects.count() == 0
+
+    phone.fill("input[name=receipt_number]", "BL-000123")
+    phone.get_by_role("button", name="Save the payment").click()
+    expect(phone.locator(".msg.success")).to_contain_text("Payment saved: 1.161.270 ₫, receipt BL-000123.")
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.months, payment.collector) == (1_161_270, 6, collector)
+    assert Visit.objects.get().payment == payment

@@ -1,0 +1,129 @@
+"""Finding a household and reading its page: members, cover, what renewing
+costs now, and the visits — in a fixed number of queries."""
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from collectors.models import Payment, Visit
+from collectors.tests import fieldkit as kit
+from households.contributions import format_vnd
+from households.models import Enrolment, Member
+from households.quotes import renewal_quote
+
+pytestmark = pytest.mark.django_db
+SEARCH_QUERIES = 6  # session, user, collector, area, households, their members
+HOUSEHOLD_QUERIES = 11  # session, user, collector, area, household, members, cover, 3 rates, visits
+
+
+@pytest.fixture
+def collector(client):
+    collector = kit.collector_with_area()
+    kit.phone_login(client, collector)
+    return collector
+
+
+@pytest.fixture
+def hien(collector):
+    household = kit.household(collector, head="Nguyễn Thị Hiền", phone="0912345678")
+    head = kit.head_of(household)
+    head.citizen_id, head.si_number, head.phone = "066185001234", "6601234567", "0987654321"
+    head.save()
+    kit.cover(head, ends_in_days=20)
+    return household
+
+
+def find(client, term):
+    return client.get(reverse("field:find"), {"q": term}).content.decode()
+
+
+@pytest.mark.parametrize("term", ["nguyen thi hien", "NGUYEN THI HIEN", "thi hien", "0987654321", "+84 987 654 321",
+                                  "0912.345.678", "066185001234", "6601234567", "GD4666601234567"])
+def test_a_household_is_found_by_name_without_accents_phone_or_any_number(client, hien, term):
+    html = find(client, term)
+    assert reverse("field:household", args=[hien.pk]) in html and "Nguyễn Thị Hiền" in html
+
+
+def test_a_search_that_finds_nothing_says_so(client, hien):
+    assert "No household in your area matches “tran van an”" in find(client, "tran van an")
+
+
+def test_search_lists_mask_phone_numbers(client, hien):
+    html = find(client, "hien")
+    assert "0912345678" not in html and "••••••5678" in html
+
+
+@pytest.mark.parametrize("households", [1, 40])
+def test_search_runs_a_fixed_number_of_queries(client, collector, households, django_assert_num_queries):
+    for n in range(households):
+        kit.add_member(kit.household(collector, head=f"Nguyễn Thị Hiền {n}"), name=f"Lê Văn Nam {n}", citizen_id=None)
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = client.get(reverse("field:find"), {"q": "nguyen thi hien"})
+    assert response.content.decode().count('class="card"') == min(households, 30)
+    assert len(response.content) < 100_000
+
+
+def test_the_household_page_shows_each_members_cover(client, collector, hien):
+    spouse = kit.add_member(hien, name="Trần Văn Bình")
+    kit.cover(spouse, ends_in_days=-12)
+    kit.add_member(hien, name="Bé Na", born=kit.today() - timedelta(days=400), relation=Member.Relation.CHILD)
+    kit.add_member(hien, name="Bà Tư", born=date(1950, 1, 1), relation=Member.Relation.PARENT, citizen_id=None)
+    html = client.get(reverse("field:household", args=[hien.pk])).content.decode()
+    end = (kit.today() + timedelta(days=20)).strftime("%d/%m/%Y")
+    assert f"until {end}" in html and "(20 days left)" in html and "Ends soon" in html
+    assert "Lapsed" in html and "(12 days ago)" in html
+    assert "Children under 6 are insured by the state" in html
+    assert "No insurance recorded" in html  # Bà Tư
+    assert "••••••••1234" in html and "066185001234" not in html  # citizen ID masked
+    assert 'href="tel:0912345678"' in html
+
+
+def test_the_household_page_shows_what_renewing_costs_now_and_how(client, collector, hien):
+    kit.add_member(hien, name="Trần Văn Bình")
+    members = list(hien.members.all())
+    quote = renewal_quote(household=hien, day=kit.today(), members=members)
+    html = client.get(reverse("field:household", args=[hien.pk])).content.decode()
+    assert "Renewing health insurance for 12 months today costs" in html
+    assert format_vnd(quote.total) in html
+    assert "Member 2 of the household (Trần Văn Bình)" in html
+
+
+def test_the_household_page_lists_the_visits_newest_first(client, collector, hien):
+    payment = Payment.objects.create(agent=collector.agent, collector=collector, household=hien, scheme="bhyt_hgd",
+                                     receipt_number="BL-77", paid_on=kit.today(), months=12, amount=1_366_200,
+                                     recorded_by=collector.user)
+    for days_ago, outcome, extra in [(10, "declined", {"decline_reason": "no_money", "note": "Sau vụ cà phê"}),
+                                     (0, "renewed", {"payment": payment})]:
+        Visit.objects.create(client_id=uuid.uuid4(), collector=collector, household=hien, outcome=outcome,
+                             visited_at=timezone.now() - timedelta(days=days_ago), **extra)
+    html = client.get(reverse("field:household", args=[hien.pk])).content.decode()
+    assert html.index("Renewed") < html.index("Declined")
+    assert "cannot afford it now" in html and "Sau vụ cà phê" in html
+    assert "receipt BL-77: 1.366.200 ₫" in html
+
+
+@pytest.mark.parametrize("members, visits", [(1, 1), (9, 40)])
+def test_the_household_page_runs_a_fixed_number_of_queries(client, collector, members, visits,
+                                                           django_assert_num_queries):
+    household = kit.household(collector)
+    for n in range(members):
+        kit.cover(kit.add_member(household, name=f"Thành Viên {n}", citizen_id=None), ends_in_days=n * 20 - 40)
+    for n in range(visits):
+        Visit.objects.create(client_id=uuid.uuid4(), collector=collector, household=household, outcome="interested",
+                             visited_at=timezone.now() - timedelta(days=n))
+    kit.household(collector, head="Someone Else")  # the size of the area changes nothing
+    with django_assert_num_queries(HOUSEHOLD_QUERIES):
+        response = client.get(reverse("field:household", args=[household.pk]))
+    assert response.status_code == 200 and len(response.content) < 100_000
+
+
+def test_a_household_without_cover_rules_in_force_still_opens(client, collector, hien):
+    from households.models import ReferenceAmount
+
+    ReferenceAmount.objects.all().delete()
+    response = client.get(reverse("field:household", args=[hien.pk]))
+    assert response.status_code == 200 and "Renewing health insurance" not in response.content.decode()
+    assert Enrolment.objects.count() == 1

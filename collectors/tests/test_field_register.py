@@ -1,0 +1,149 @@
+"""Registering a prospect household in the field, warned of likely
+duplicates first; recording who referred it."""
+
+import uuid
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from collectors.models import Referral
+from collectors.tests import fieldkit as kit
+from households.models import Household, Member
+from households.tests.factories import HouseholdFactory, MemberFactory
+
+pytestmark = pytest.mark.django_db
+REGISTER_FORM_QUERIES = 6  # session, user, collector, area, assignments with places, villages of whole communes
+
+
+@pytest.fixture
+def collector(client):
+    collector = kit.collector_with_area()
+    kit.phone_login(client, collector)
+    return collector
+
+
+def form(collector, *people, **fields):
+    data = {"client_id": str(uuid.uuid4()), "place": f"village:{collector.test_village.pk}", "address": "Thôn 3",
+            "phone": "", "economic_status": "other", "status_year": "", "m-TOTAL_FORMS": str(len(people)),
+            "m-INITIAL_FORMS": "0", "m-MIN_NUM_FORMS": "1", "m-MAX_NUM_FORMS": "20", **fields}
+    for n, person in enumerate(people):
+        person = {"full_name": "", "date_of_birth": "", "sex": "M", "relation": "child", "ethnicity": "01",
+                  "citizen_id": "", "si_number": "", "phone": "", **person}
+        data.update({f"m-{n}-{key}": value for key, value in person.items()})
+    return data
+
+
+HEAD = {"full_name": "Y Bhin Niê", "date_of_birth": "1979-03-01", "sex": "M", "relation": "head",
+        "ethnicity": "12", "citizen_id": "066079000111", "phone": "+84 912 000 111"}
+WIFE = {"full_name": "H'Hen Ksor", "date_of_birth": "1982-06-01", "sex": "F", "relation": "spouse",
+        "ethnicity": "12"}
+
+
+def register(client, data):
+    return client.post(reverse("field:register"), data)
+
+
+def test_a_new_household_is_registered_with_its_members(client, collector):
+    response = register(client, form(collector, HEAD, WIFE, phone="0912 000 111"))
+    household = Household.objects.get()
+    assert response.status_code == 302 and response.url == reverse("field:household", args=[household.pk])
+    assert (household.commune, household.village, household.phone) == (collector.test_commune,
+                                                                      collector.test_village, "0912000111")
+    assert [(m.full_name, m.relation, m.phone) for m in household.members.order_by("pk")] == [
+        ("Y Bhin Niê", "head", "0912000111"), ("H'Hen Ksor", "spouse", None)]
+    page = client.get(response.url).content.decode()
+    assert f"Household {household.code} registered." in page and "Who brought this household in?" in page
+
+
+def test_registering_twice_creates_one_household(client, collector):
+    data = form(collector, HEAD)
+    register(client, data)
+    assert register(client, data).status_code == 302
+    assert Household.objects.count() == 1 and Member.objects.count() == 1
+
+
+def test_the_form_can_grow_by_one_member_at_a_time(client, collector):
+    response = register(client, {**form(collector, HEAD), "add_member": "1"})
+    html = response.content.decode()
+    assert 'name="m-1-full_name"' in html and "This field is required" not in html
+    assert Household.objects.count() == 0
+
+
+def test_the_household_needs_exactly_one_head(client, collector):
+    html = register(client, form(collector, WIFE)).content.decode()
+    assert "Choose exactly one head of household." in html and Household.objects.count() == 0
+
+
+def test_a_poor_household_needs_the_year_it_was_certified(client, collector):
+    html = register(client, form(collector, HEAD, economic_status="poor")).content.decode()
+    assert "A poor or near-poor status needs the year it was certified." in html
+    assert Household.objects.count() == 0
+
+
+def test_same_name_and_birth_date_in_the_commune_is_a_warning_then_allowed(client, collector):
+    existing = kit.household(collector, head="Y Bhin Niê")
+    Member.objects.filter(household=existing).update(date_of_birth=date(1979, 3, 1), citizen_id=None)
+    data = form(collector, {**HEAD, "full_name": "y bhin nie", "citizen_id": "", "phone": ""})
+    html = register(client, data).content.decode()
+    assert "These people may already be registered:" in html and "same name and date of birth" in html
+    assert reverse("field:household", args=[existing.pk]) in html
+    assert Household.objects.count() == 1
+    assert register(client, {**data, "confirm_new": "on"}).status_code == 302
+    assert Household.objects.count() == 2
+
+
+def test_a_citizen_id_already_registered_is_refused_beside_the_field(client, collector):
+    elsewhere = MemberFactory(household=HouseholdFactory(), citizen_id="066079000111", full_name="Lê Văn Xa")
+    html = register(client, form(collector, HEAD, confirm_new="on")).content.decode()
+    assert "Member with this Citizen ID already exists." in html.split('data-field="citizen_id"')[1][:2500]
+    assert "A person registered outside your area" in html and "same citizen ID" in html
+    assert elsewhere.household.code not in html and "Lê Văn Xa" not in html
+    assert Household.objects.count() == 1
+
+
+def test_a_phone_already_used_by_a_household_is_a_warning(client, collector):
+    kit.household(collector, head="Chủ Cũ", phone="0912000111")
+    html = register(client, form(collector, {**HEAD, "phone": "", "citizen_id": ""}, phone="0912000111")).content.decode()
+    assert "same phone" in html and Household.objects.count() == 1
+
+
+@pytest.mark.parametrize("households", [1, 30])
+def test_the_register_form_runs_a_fixed_number_of_queries(client, collector, households, django_assert_num_queries):
+    for n in range(households):
+        kit.household(collector, head=f"Người {n}")
+    with django_assert_num_queries(REGISTER_FORM_QUERIES):
+        assert client.get(reverse("field:register")).status_code == 200
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+
+def test_who_referred_a_new_household_is_found_by_name_and_recorded(client, collector):
+    newcomer = kit.household(collector, head="Người Mới")
+    referrer = kit.household(collector, head="Nguyễn Thị Hiền")
+    url = reverse("field:referral", args=[newcomer.pk])
+    html = client.get(url, {"q": "nguyen thi hien"}).content.decode()
+    assert "Nguyễn Thị Hiền" in html and "Người Mới" not in html.split("<form method=\"post\"")[-1]
+    response = client.post(url, {"member": kit.head_of(referrer).pk})
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert (referral.household, referral.referred_by_member, referral.referred_by_household, referral.collector) == (
+        newcomer, kit.head_of(referrer), referrer, collector)
+    assert "Nguyễn Thị Hiền" in client.get(response.url).content.decode()
+
+
+def test_a_whole_household_can_be_the_referrer_and_the_answer_can_change(client, collector):
+    newcomer, first, second = (kit.household(collector, head=name) for name in ["Mới", "Thứ Nhất", "Thứ Hai"])
+    url = reverse("field:referral", args=[newcomer.pk])
+    client.post(url, {"member": kit.head_of(first).pk})
+    client.post(url, {"household": second.pk})
+    referral = Referral.objects.get()
+    assert (referral.referred_by_household, referral.referred_by_member) == (second, None)
+
+
+def test_a_household_cannot_refer_itself(client, collector):
+    newcomer = kit.household(collector, head="Mới")
+    response = client.post(reverse("field:referral", args=[newcomer.pk]), {"household": newcomer.pk})
+    assert "A household cannot refer itself" in response.content.decode()
+    assert Referral.objects.count() == 0

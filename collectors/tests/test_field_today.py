@@ -1,0 +1,180 @@
+"""Today: who to visit, most urgent first, grouped by village, with the reason
+and the amount due — in a fixed number of queries and a light page."""
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from collectors.models import Visit
+from collectors.selectors import TODAY_PAGE_SIZE
+from collectors.tests import fieldkit as kit
+from households.contributions import format_vnd
+from households.models import Enrolment, Household, Member
+from households.quotes import renewal_quote
+from households.tests.factories import VillageFactory
+
+pytestmark = pytest.mark.django_db
+TODAY_QUERIES = 13  # session, user, collector, area, 3 rankings, households, members, cover, 3 rates
+
+
+@pytest.fixture
+def collector(client):
+    collector = kit.collector_with_area()
+    kit.phone_login(client, collector)
+    return collector
+
+
+def page(client, **params):
+    return client.get(reverse("field:today"), params).content.decode()
+
+
+def order_of(html, *names):
+    return [html.index(name) for name in names]
+
+
+def visit(collector, household, *, days_ago=0, **fields):
+    return Visit.objects.create(client_id=uuid.uuid4(), collector=collector, household=household,
+                                visited_at=timezone.now() - timedelta(days=days_ago), **fields)
+
+
+def test_cards_ending_within_30_days_or_ended_up_to_60_days_ago_are_due(client, collector):
+    for name, days in [("Ends In Ten", 10), ("Ends In Thirty", 30), ("Ended Twenty Ago", -20),
+                       ("Ended Sixty Ago", -60), ("Ends In Forty", 40)]:
+        kit.cover(kit.head_of(kit.household(collector, head=name)), ends_in_days=days)
+    html = page(client)
+    assert "Ends In Ten: health-insurance card ends" in html and "(10 days left)" in html
+    assert "Ended Twenty Ago: health-insurance card ended" in html and "(20 days ago)" in html
+    assert "Ends In Thirty" in html and "Ended Sixty Ago" in html
+    assert "Ends In Forty" not in html
+
+
+def test_most_urgent_first_the_earliest_date_at_stake(client, collector):
+    for name, days in [("Soon", 3), ("Long Lapsed", -50), ("Just Lapsed", -1), ("Later", 25)]:
+        kit.cover(kit.head_of(kit.household(collector, head=name)), ends_in_days=days)
+    html = page(client)
+    assert order_of(html, "Long Lapsed", "Just Lapsed", "Soon", "Later") == sorted(
+        order_of(html, "Long Lapsed", "Just Lapsed", "Soon", "Later"))
+
+
+def test_a_renewed_card_is_not_due(client, collector):
+    head = kit.head_of(kit.household(collector, head="Already Renewed"))
+    kit.cover(head, ends_in_days=-10, months=12)
+    Enrolment.objects.create(member=head, scheme="bhyt_hgd", coverage_start=kit.today() - timedelta(days=9),
+                             coverage_end=kit.today() + timedelta(days=355), monthly_amount=113_850)
+    assert "Already Renewed" not in page(client)
+
+
+def test_a_promised_follow_up_is_due_on_its_day_until_the_next_visit(client, collector):
+    promised = kit.household(collector, head="Promised Today")
+    kit.cover(kit.head_of(promised), ends_in_days=200)
+    visit(collector, promised, days_ago=3, outcome=Visit.Outcome.WILL_PAY, follow_up_on=kit.today())
+    later = kit.household(collector, head="Promised Next Week")
+    kit.cover(kit.head_of(later), ends_in_days=200)
+    visit(collector, later, days_ago=1, outcome=Visit.Outcome.INTERESTED,
+          follow_up_on=kit.today() + timedelta(days=7))
+    html = page(client)
+    assert "Promised Today" in html and "You promised to come back on" in html
+    assert "Promised Next Week" not in html
+    visit(collector, promised, outcome=Visit.Outcome.NOBODY_HOME)
+    assert "Promised Today" not in page(client)
+
+
+def test_prospects_are_uninsured_members_of_households_that_could_afford_it(client, collector):
+    prospect = kit.household(collector, head="Uninsured Mother")
+    kit.add_member(prospect, name="Baby Under Six", born=kit.today() - timedelta(days=700),
+                   relation=Member.Relation.CHILD)
+    kit.household(collector, head="Poor Household Head", status=Household.EconomicStatus.POOR)
+    long_lapsed = kit.household(collector, head="Lapsed Long Ago")
+    kit.cover(kit.head_of(long_lapsed), ends_in_days=-200)
+    visited = kit.household(collector, head="Declined Last Week")
+    visit(collector, visited, days_ago=7, outcome=Visit.Outcome.DECLINED, decline_reason="no_money")
+    moved = kit.household(collector, head="Moved Away Long Ago")
+    visit(collector, moved, days_ago=90, outcome=Visit.Outcome.MOVED_AWAY)
+    html = page(client)
+    assert "Uninsured Mother: no health insurance" in html
+    assert "Lapsed Long Ago: no health insurance" in html
+    for absent in ["Baby Under Six", "Poor Household Head", "Declined Last Week", "Moved Away Long Ago"]:
+        assert absent not in html
+
+
+def test_prospects_come_after_every_dated_reason(client, collector):
+    kit.household(collector, head="Aaa Prospect")
+    kit.cover(kit.head_of(kit.household(collector, head="Zzz Expiring")), ends_in_days=29)
+    html = page(client)
+    assert html.index("Zzz Expiring") < html.index("Aaa Prospect")
+
+
+def test_households_are_grouped_by_village(client, collector):
+    other_village = VillageFactory(commune=collector.test_commune, name="Buôn Kô")
+    kit.cover(kit.head_of(kit.household(collector, head="In Buon Ko", village=other_village)), ends_in_days=1)
+    kit.cover(kit.head_of(kit.household(collector, head="In First Village")), ends_in_days=2)
+    kit.cover(kit.head_of(kit.household(collector, head="Also Buon Ko", village=other_village)), ends_in_days=3)
+    html = page(client)
+    headings = re.findall(r"<h2>(.*?)</h2>", html)
+    assert headings == ["Buôn Kô", collector.test_village.name]
+    assert html.index("Also Buon Ko") < html.index(collector.test_village.name)
+
+
+def test_each_line_shows_what_renewing_the_listed_people_costs(client, collector):
+    household = kit.household(collector, head="Head Due")
+    head = kit.head_of(household)
+    spouse = kit.add_member(household, name="Spouse Due")
+    covered = kit.add_member(household, name="Covered Till Next Year", relation=Member.Relation.PARENT,
+                             born=date(1950, 1, 1))
+    kit.cover(head, ends_in_days=5)
+    kit.cover(spouse, ends_in_days=-5)
+    kit.cover(covered, ends_in_days=300)
+    quote = renewal_quote(household=household, day=kit.today(), members=[head, spouse])
+    html = page(client)
+    assert format_vnd(quote.total) in html and quote.total == 12 * (113_850 + 79_695)
+    assert "Covered Till Next Year" not in html
+
+
+def test_voluntary_social_insurance_due_shows_the_monthly_amount(client, collector):
+    head = kit.head_of(kit.household(collector, head="Voluntary Payer"))
+    kit.cover(head, ends_in_days=365)
+    kit.cover(head, ends_in_days=12, scheme=Enrolment.Scheme.BHXH_VOLUNTARY, monthly_amount=264_000)
+    html = page(client)
+    assert "Voluntary Payer: voluntary social insurance paid up to" in html
+    assert "voluntary social insurance 264.000 ₫/month" in html
+
+
+def test_an_empty_area_says_nobody_is_due(client, collector):
+    assert "Nobody is due in your area today." in page(client)
+
+
+def due_households(collector, count, village=None):
+    for n in range(count):
+        household = kit.household(collector, head=f"Due Person {n:03d}", village=village)
+        kit.cover(kit.head_of(household), ends_in_days=n % 90 - 60)
+        kit.cover(kit.add_member(household, name=f"Spouse {n:03d}", citizen_id=None), ends_in_days=n % 30)
+        if n % 3 == 0:
+            visit(collector, household, days_ago=2, outcome=Visit.Outcome.WILL_PAY, follow_up_on=kit.today())
+        kit.household(collector, head=f"Prospect {n:03d}", village=village)
+
+
+@pytest.mark.parametrize("households", [2, 70])
+def test_today_runs_a_fixed_number_of_queries_whatever_the_area(client, collector, households,
+                                                                django_assert_num_queries):
+    for village in [collector.test_village, VillageFactory(commune=collector.test_commune)]:
+        due_households(collector, households // 2, village)
+    with django_assert_num_queries(TODAY_QUERIES):
+        response = client.get(reverse("field:today"))
+    assert response.status_code == 200
+
+
+def test_a_large_area_shows_the_50_most_urgent_in_a_light_page_then_more(client, collector):
+    due_households(collector, 90)
+    response = client.get(reverse("field:today"))
+    html = response.content.decode()
+    assert len(response.content) < 100_000
+    assert html.count('class="card"') == TODAY_PAGE_SIZE
+    assert "Due Person 000" in html and "?page=2" in html
+    second = page(client, page=2)
+    assert second.count('class="card"') == TODAY_PAGE_SIZE and "Due Person 000" not in second
+    shown = set(re.findall(r"Due Person \d+|Prospect \d+", html)) | set(re.findall(r"Due Person \d+|Prospect \d+", second))
+    assert {f"Due Person {n:03d}" for n in range(90)} <= shown

@@ -1,0 +1,120 @@
+"""Logging a visit from the phone: by form or by the outbox's JSON, stored
+once per phone-made id, refused with a message beside the field when wrong."""
+
+import json
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from collectors.models import Visit
+from collectors.tests import fieldkit as kit
+
+pytestmark = pytest.mark.django_db
+VISIT_FORM_QUERIES = 5  # session, user, collector, area, household
+
+
+@pytest.fixture
+def collector(client):
+    collector = kit.collector_with_area()
+    kit.phone_login(client, collector)
+    return collector
+
+
+@pytest.fixture
+def household(collector):
+    return kit.household(collector)
+
+
+def url(household):
+    return reverse("field:visit", args=[household.pk])
+
+
+def data(**fields):
+    return {"client_id": str(uuid.uuid4()), "outcome": "interested", "visited_on": kit.today().isoformat(),
+            "note": "", **fields}
+
+
+def post_json(client, household, body):
+    return client.post(url(household), json.dumps(body), content_type="application/json",
+                       headers={"accept": "application/json"})
+
+
+def test_the_visit_form_offers_every_outcome(client, household):
+    html = client.get(url(household)).content.decode()
+    for label in ["enrolled", "renewed", "will pay on a date", "interested", "declined", "nobody home", "moved away"]:
+        assert f"{label}</label>" in html
+    assert 'name="client_id"' in html
+
+
+def test_a_visit_logged_by_form_is_the_collectors_and_shows_on_the_household(client, collector, household):
+    response = client.post(url(household), data(outcome="will_pay", follow_up_on=(kit.today() + timedelta(days=5))
+                                                 .isoformat(), note="Chờ bán cà phê", latitude="12.710000",
+                                                 longitude="108.230000"))
+    assert response.status_code == 302 and response.url == reverse("field:household", args=[household.pk])
+    visit = Visit.objects.get()
+    assert (visit.collector, visit.household, visit.outcome) == (collector, household, "will_pay")
+    assert visit.follow_up_on == kit.today() + timedelta(days=5)
+    assert (visit.latitude, visit.longitude) == (Decimal("12.710000"), Decimal("108.230000"))
+    page = client.get(response.url).content.decode()
+    assert "Visit saved." in page and "Chờ bán cà phê" in page
+
+
+def test_a_visit_logged_for_an_earlier_day_keeps_that_day(client, household):
+    yesterday = kit.today() - timedelta(days=1)
+    client.post(url(household), data(visited_on=yesterday.isoformat()))
+    from django.utils import timezone
+
+    assert timezone.localtime(Visit.objects.get().visited_at).date() == yesterday
+
+
+def test_the_same_visit_sent_twice_is_stored_once(client, household):
+    body = data(outcome="nobody_home")
+    first, second = post_json(client, household, body), post_json(client, household, body)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"] and second.json()["created"] is False
+    assert Visit.objects.count() == 1
+    again = client.post(url(household), body)  # and once more as a form: still one
+    assert again.status_code == 302 and Visit.objects.count() == 1
+
+
+def test_the_outbox_gets_json_errors_keyed_by_field(client, household):
+    response = post_json(client, household, data(outcome="gone_fishing"))
+    assert response.status_code == 400
+    assert "outcome" in response.json()["errors"] and Visit.objects.count() == 0
+    assert post_json(client, household, ["not", "a", "visit"]).status_code == 400
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"visited_on": "2099-01-01"}, "visited_on", "This date is in the future"),
+    ({"outcome": "gone_fishing"}, "outcome", "Select a valid choice"),
+    ({"outcome": "declined"}, "decline_reason", "Say why the household declined."),
+    ({"outcome": "will_pay"}, "follow_up_on", "Enter the day they will pay."),
+    ({"follow_up_on": "2000-01-01"}, "follow_up_on", "The follow-up date cannot be before the visit."),
+    ({"client_id": "not-a-uuid"}, "client_id", "Enter a valid UUID."),
+    ({"note": "x" * 1001}, "note", "at most 1000 characters"),
+])
+def test_bad_input_gets_a_message_beside_the_field_and_saves_nothing(client, household, fields, field, message):
+    response = client.post(url(household), data(**fields))
+    assert response.status_code == 200
+    html = response.content.decode()
+    beside = html.split(f'data-field="{field}"', 1)[1].split('data-error-for', 1)[1].split("</p>", 1)[0] \
+        if field != "client_id" else html
+    assert message in beside
+    assert Visit.objects.count() == 0
+
+
+def test_a_declined_visit_keeps_its_reason(client, household):
+    client.post(url(household), data(outcome="declined", decline_reason="no_trust"))
+    assert Visit.objects.get().decline_reason == "no_trust"
+
+
+@pytest.mark.parametrize("households", [1, 30])
+def test_the_visit_form_runs_a_fixed_number_of_queries(client, collector, households, django_assert_num_queries):
+    for n in range(households):
+        kit.household(collector, head=f"Người {n}")
+    target = kit.household(collector)
+    with django_assert_num_queries(VISIT_FORM_QUERIES):
+        assert client.get(url(target)).status_code == 200

@@ -1,0 +1,319 @@
+"""The collector's phone pages under /field/. Thin: reads come from
+`selectors`, writes go through `services`; every household is looked up in
+the collector's area (`households_in_area`), so anything else is a 404."""
+
+import json
+import uuid
+from datetime import date, timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import LoginView, redirect_to_login
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from households.contributions import format_vnd
+from households.models import Enrolment, Member
+from households.quotes import latest_cover, state_covered_reason
+
+from . import selectors, services
+from .forms import FieldAuthenticationForm, HouseholdForm, MemberForm, MemberFormSet, PaymentForm, VisitForm
+from .payments import quote_for_collector
+from .selectors import active_collector, households_in_area
+
+
+def _wants_json(request) -> bool:
+    return request.content_type == "application/json" or "application/json" in request.headers.get("accept", "")
+
+
+def collector_required(view):
+    """Lets active collectors in, with `request.collector` and `request.area`
+    (the households they may see); staff go to the admin, others sign in."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request, *args, **kwargs):
+        collector = active_collector(request.user)
+        if collector is None:
+            if _wants_json(request):
+                return JsonResponse({"error": _("Sign in again to send.")}, status=401)
+            if request.user.is_authenticated and request.user.is_staff:
+                return redirect("admin:index")
+            return redirect_to_login(request.get_full_path(), reverse("field:login"))
+        request.collector = collector
+        request.area = households_in_area(collector)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class FieldLoginView(LoginView):
+    template_name = "field/login.html"
+    authentication_form = FieldAuthenticationForm
+
+    def get_success_url(self):
+        if active_collector(self.request.user) is None:
+            return reverse("admin:index")  # staff without a collector account
+        return super().get_success_url()
+
+    def get_default_redirect_url(self):
+        return reverse("field:today")
+
+
+def home(request):
+    """The site's front door: collectors to their day, staff to the admin, and
+    whoever has not signed in to the field sign-in page, which sends each
+    kind of user on to the right place."""
+    if active_collector(request.user) is not None:
+        return redirect("field:today")
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("field:login")
+
+
+@collector_required
+@require_GET
+def today(request):
+    try:
+        page = int(request.GET.get("page", 1))
+    except ValueError:
+        page = 1
+    on = timezone.localdate()
+    listing = selectors.today_list(request.collector, request.area, on=on, page=page)
+    return render(request, "field/today.html", {"listing": listing, "on": on})
+
+
+@collector_required
+@require_GET
+def find(request):
+    term = request.GET.get("q", "").strip()[:100]
+    households, more = selectors.find_households(request.area, term)
+    return render(request, "field/find.html", {"term": term, "households": households, "more": more})
+
+
+@collector_required
+@require_GET
+def household(request, pk):
+    on = timezone.localdate()
+    found, covers, renewal, visits = selectors.household_detail(request.area, pk, on=on)
+    return render(request, "field/household.html",
+                  {"household": found, "covers": covers, "renewal": renewal, "visits": visits, "on": on})
+
+
+def _visit_response(request, household, visit, created):
+    if _wants_json(request):
+        return JsonResponse(
+            {"id": visit.pk, "client_id": str(visit.client_id), "created": created,
+             "next": reverse("field:household", args=[household.pk])},
+            status=201 if created else 200,
+        )
+    messages.success(request, _("Visit saved.") if created else _("This visit was already saved."))
+    return redirect("field:household", household.pk)
+
+
+@collector_required
+@require_http_methods(["GET", "POST"])
+def visit(request, pk):
+    """Log a visit. Accepts a form post, or JSON from the phone's outbox
+    (the same fields); the same client_id twice stores one visit."""
+    household = selectors.household_in_area(request.area, pk)
+    if request.method == "GET":
+        return render(request, "field/visit.html", {"household": household, "form": VisitForm()})
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return JsonResponse({"errors": {"__all__": [_("The visit could not be read.")]}}, status=400)
+    else:
+        data = request.POST
+    form = VisitForm(data)
+    if form.is_valid():
+        try:
+            saved, created = services.log_visit(collector=request.collector, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _visit_response(request, household, saved, created)
+    if _wants_json(request):
+        errors = {field: [str(m) for m in errs] for field, errs in form.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    return render(request, "field/visit.html", {"household": household, "form": form})
+
+
+def _payment_defaults(household, members, on):
+    """Preselect who is due: members paying their own health insurance whose
+    card ends within 30 days, has ended, or who have none."""
+    soon = on + timedelta(days=selectors.EXPIRING_WITHIN_DAYS)
+    paying = [m for m in members if state_covered_reason(m, household, on) is None]
+    due = [m.pk for m in paying
+           if (cover := latest_cover(m, Enrolment.Scheme.BHYT_HOUSEHOLD)) is None or cover.coverage_end <= soon]
+    return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "months": 12, "paid_on": on,
+            "members": due or [m.pk for m in paying], "client_id": uuid.uuid4()}
+
+
+@collector_required
+@require_http_methods(["GET", "POST"])
+def pay(request, pk):
+    """Record a payment: the amount and how it is worked out are shown (and
+    updated as choices change) before the receipt number is saved."""
+    household = selectors.household_with_members(request.area, pk)
+    members = list(household.members.all())
+    on = timezone.localdate()
+    rates = selectors.rates_or_none(on)
+    periods = sorted({*rates.bhyt_periods, *rates.bhxh_periods}) if rates else [12]
+    saving = "save" in request.POST
+    form = PaymentForm(request.POST or None, members=members, periods=periods, saving=saving,
+                       initial=_payment_defaults(household, members, on))
+    quote = None
+    # The amount is worked out as soon as the choices are right, so that it
+    # stays in view while the receipt number is still missing or wrong.
+    if request.method == "POST" and (form.is_valid() or not form.choice_errors()):
+        choice = {"household": household, "members": form.chosen_members(), "scheme": form.cleaned_data["scheme"],
+                  "months": form.cleaned_data["months"], "paid_on": form.cleaned_data["paid_on"],
+                  "income": form.cleaned_data["income"]}
+        try:
+            quote = quote_for_collector(collector=request.collector, **choice)
+        except ValidationError as error:
+            _add_errors(form, error)
+        if quote is not None and saving and form.is_valid():
+            try:
+                saved, _created = services.record_payment_with_visit(
+                    collector=request.collector, client_id=form.cleaned_data["client_id"],
+                    receipt_number=form.cleaned_data["receipt_number"], amount=form.cleaned_data["amount"],
+                    recorded_by=request.user, **choice)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Payment saved: %(amount)s, receipt %(number)s.") % {
+                    "amount": format_vnd(saved.payment.amount), "number": saved.payment.receipt_number})
+                return redirect("field:household", household.pk)
+    context = {"household": household, "form": form, "quote": quote}
+    if request.htmx:
+        return render(request, "field/_quote.html", context)
+    return render(request, "field/pay.html", context)
+
+
+@collector_required
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """A new household (a prospect) and its members, after a look for people
+    already registered."""
+    places = selectors.area_places(request.collector)
+    data = request.POST or None
+    adding = "add_member" in request.POST
+    if adding:
+        data = request.POST.copy()
+        data["m-TOTAL_FORMS"] = str(int(data.get("m-TOTAL_FORMS") or 1) + 1)
+    only_place = next(iter(places)) if len(places) == 1 else ""
+    form = HouseholdForm(data, places=places, initial={"client_id": uuid.uuid4(), "place": only_place})
+    members = MemberFormSet(data, queryset=Member.objects.none(), prefix="m",
+                            initial=[{"relation": Member.Relation.HEAD}])
+    duplicates = []
+    earlier = selectors.registered_from_phone(request.area, request.POST.get("client_id"))
+    if earlier is not None:  # the same form sent again (a double tap, a retry)
+        return redirect("field:household", earlier.pk)
+    if request.method == "POST" and not adding:
+        form_valid, members_valid = form.is_valid(), members.is_valid()
+        if "place" in form.cleaned_data:
+            duplicates = selectors.likely_duplicates(
+                request.area, commune_id=form.chosen_place()[0], household_phone=form.instance.phone,
+                people=[{f: getattr(m.instance, f) for f in ("full_name", "date_of_birth", "citizen_id",
+                                                           "si_number", "phone")}
+                        for m in members.forms if m.has_changed()])
+        if form_valid and members_valid and (not duplicates or form.cleaned_data["confirm_new"]):
+            commune_id, village_id = form.chosen_place()
+            try:
+                created_household, _created = services.register_household(
+                    collector=request.collector, client_id=form.cleaned_data["client_id"], commune_id=commune_id,
+                    village_id=village_id, address=form.cleaned_data["address"], phone=form.instance.phone,
+                    economic_status=form.cleaned_data["economic_status"],
+                    status_year=form.cleaned_data["status_year"],
+                    members=[{f: getattr(m.instance, f) for f in MemberForm.Meta.fields}
+                             for m in members.forms if m.has_changed()])
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Household %(code)s registered.") % {"code": created_household.code})
+                return redirect("field:household", created_household.pk)
+    return render(request, "field/register.html", {
+        "form": form, "members": members, "duplicates": duplicates, "show_errors": request.method == "POST"
+        and not adding})
+
+
+@collector_required
+@require_http_methods(["GET", "POST"])
+def referral(request, pk):
+    """Who brought this household in: find a member or household of the area."""
+    household = selectors.household_in_area(request.area, pk)
+    if request.method == "POST":
+        member = None
+        if request.POST.get("member"):
+            member = get_object_or_404(Member.objects.filter(household__in=request.area).select_related("household"),
+                                       pk=_int_or_404(request.POST["member"]))
+            referrer = member.household
+        else:
+            referrer = selectors.household_in_area(request.area, _int_or_404(request.POST.get("household")))
+        try:
+            services.record_referral(collector=request.collector, household=household,
+                                     referred_by_household=referrer, referred_by_member=member)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Referral saved."))
+            return redirect("field:household", household.pk)
+    term = request.GET.get("q", "").strip()[:100]
+    found = selectors.find_members(request.area, term, exclude_household=household)
+    return render(request, "field/referral.html", {"household": household, "term": term, "found": found})
+
+
+def _int_or_404(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+@collector_required
+@require_GET
+def month(request):
+    today_ = timezone.localdate()
+    try:
+        first_day = date.fromisoformat(request.GET["month"] + "-01")
+    except (KeyError, ValueError):
+        first_day = today_.replace(day=1)
+    summary = selectors.my_month(request.collector, first_day=first_day)
+    previous = (first_day - timedelta(days=1)).replace(day=1)
+    following = selectors.month_bounds(first_day)[1]
+    return render(request, "field/month.html", {
+        "month": summary, "previous": previous, "following": following if following <= today_ else None})
+
+
+@require_GET
+def offline(request):
+    """Shown by the service worker when a page is not on the phone and there is no network."""
+    return render(request, "field/offline.html")
+
+
+@require_GET
+def service_worker(request):
+    """static/field/sw.js served under /field/ so that it may control the field pages."""
+    with open(finders.find("field/sw.js"), encoding="utf-8") as script:
+        response = HttpResponse(script.read(), content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("field:today")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,218 @@
+/* The field pages' few behaviours, no framework:
+   - the outbox: a visit is kept on the phone (localStorage) until the server
+     has it, so a visit logged without network is sent when it returns; its
+     client_id makes a second sending harmless;
+   - a fresh client_id per form, made on the phone;
+   - location on request, and fields shown only when they apply. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var user = body.dataset.user;
+  var outbox = document.getElementById("outbox");
+  var KEY = "outreach-field-outbox-" + user;
+  var sending = false;
+
+  if ("serviceWorker" in navigator && body.dataset.sw) {
+    navigator.serviceWorker.register(body.dataset.sw + "?static=" + encodeURIComponent(body.dataset["static"]), {scope: body.dataset.sw.replace(/sw\.js$/, "")})
+      .catch(function () { /* pages still work online */ });
+  }
+  if (body.dataset.page === "login" && window.caches) {
+    // A shared phone: the next person must not find the last one's pages.
+    caches.delete("field-pages");
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function notice(text, isError) {
+    var box = document.getElementById("notice");
+    if (!box || !text) return;
+    box.textContent = text;
+    box.className = isError ? "msg error" : "msg";
+    box.hidden = false;
+  }
+
+  // --- the outbox ------------------------------------------------------------
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; }
+  }
+  function save(items) {
+    localStorage.setItem(KEY, JSON.stringify(items));
+    render(items);
+  }
+  function without(id) {
+    return load().filter(function (item) { return item.id !== id; });
+  }
+  function render(items) {
+    if (!outbox) return;
+    items = items || load();
+    outbox.hidden = items.length === 0;
+    outbox.querySelector("[data-outbox-count]").textContent = items.length;
+    var list = outbox.querySelector("[data-outbox-list]");
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.textContent = item.label + (item.refused ? " — " + outbox.dataset.textRefused + " " + item.refused : "");
+      if (item.refused) {
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "secondary";
+        discard.textContent = outbox.dataset.textDiscard;
+        discard.addEventListener("click", function () { save(without(item.id)); });
+        li.appendChild(discard);
+      }
+      list.appendChild(li);
+    });
+  }
+  function csrfToken() {
+    var cookie = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return cookie ? decodeURIComponent(cookie[1]) : (meta ? meta.content : "");
+  }
+  function messagesOf(errors) {
+    return Object.keys(errors || {}).map(function (k) { return errors[k].join(" "); }).join(" ");
+  }
+
+  // Sends one item; resolves to {state: "sent"|"invalid"|"kept"|"sign-in", body}.
+  function send(item) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller && setTimeout(function () { controller.abort(); }, 20000);
+    return fetch(item.url, {
+      method: "POST", credentials: "same-origin", redirect: "manual",
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
+      body: JSON.stringify(item.data), signal: controller && controller.signal
+    }).then(function (response) {
+      if (response.ok) return response.json().then(function (b) { return {state: "sent", body: b}; });
+      if (response.status === 400 || response.status === 404) {
+        return response.json().catch(function () { return {}; }).then(function (b) {
+          return {state: "invalid", body: b, status: response.status};
+        });
+      }
+      if (response.status === 401 || response.status === 403 || response.type === "opaqueredirect") return {state: "sign-in"};
+      return {state: "kept"};
+    }, function () { return {state: "kept"}; }).finally(function () { if (timer) clearTimeout(timer); });
+  }
+
+  function flush() {
+    if (sending || !outbox) return Promise.resolve();
+    var pending = load().filter(function (item) { return !item.refused; });
+    if (!pending.length) return Promise.resolve();
+    sending = true;
+    var sent = 0;
+    return pending.reduce(function (chain, item) {
+      return chain.then(function (stop) {
+        if (stop) return stop;
+        return send(item).then(function (result) {
+          if (result.state === "sent") { sent += 1; save(without(item.id)); return false; }
+          if (result.state === "invalid") {
+            var items = load();
+            items.forEach(function (i) {
+              if (i.id === item.id) i.refused = messagesOf(result.body && result.body.errors) || String(result.status);
+            });
+            save(items);
+            return false;
+          }
+          if (result.state === "sign-in") notice(outbox.dataset.textSignIn, true);
+          return true;  // no network or not signed in: try again later
+        });
+      });
+    }, Promise.resolve(false)).then(function () {
+      sending = false;
+      if (sent) notice(outbox.dataset.textSent);
+    });
+  }
+
+  // --- forms that go through the outbox ----------------------------------------
+  function showErrors(form, errors) {
+    form.querySelectorAll("[data-error-for]").forEach(function (p) {
+      var messages = errors[p.dataset.errorFor];
+      p.textContent = messages ? messages.join(" ") : "";
+      p.hidden = !messages;
+      var field = p.closest(".field");
+      if (field) field.classList.toggle("invalid", !!messages);
+    });
+    var first = form.querySelector(".invalid");
+    if (first) first.scrollIntoView({block: "center"});
+  }
+
+  function freshId(form) {
+    var input = form.querySelector("input[name=client_id]");
+    if (input) input.value = newId();
+  }
+
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("input[name=client_id]")) freshId(form);
+  });
+
+  document.querySelectorAll("form[data-outbox]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = {};
+      new FormData(form).forEach(function (value, name) { if (name !== "csrfmiddlewaretoken") data[name] = value; });
+      var checked = form.querySelector("input[name=outcome]:checked");
+      var item = {
+        id: data.client_id, url: form.action, data: data,
+        label: form.dataset.label + (checked ? " · " + checked.parentNode.textContent.trim() : "")
+      };
+      save(without(item.id).concat([item]));  // kept first: nothing is lost if the page closes now
+      send(item).then(function (result) {
+        if (result.state === "sent") {
+          save(without(item.id));
+          sessionStorage.setItem("field-notice", outbox.dataset.textSaved);
+          window.location.assign(result.body.next);
+        } else if (result.state === "invalid") {
+          save(without(item.id));
+          showErrors(form, (result.body && result.body.errors) || {});
+        } else {
+          notice(result.state === "sign-in" ? outbox.dataset.textSignIn : outbox.dataset.textKept, result.state === "sign-in");
+          form.reset();
+          freshId(form);
+          toggleAll();
+          window.scrollTo(0, 0);
+        }
+      });
+    });
+  });
+
+  // --- location and conditional fields ------------------------------------------------
+  document.querySelectorAll("[data-locate]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var form = button.form;
+      if (!navigator.geolocation) { notice(button.dataset.unavailable, true); return; }
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.elements.latitude.value = position.coords.latitude.toFixed(6);
+        form.elements.longitude.value = position.coords.longitude.toFixed(6);
+        notice(button.dataset.located);
+      }, function () { notice(button.dataset.unavailable, true); }, {timeout: 15000, maximumAge: 60000});
+    });
+  });
+
+  // data-show-when="outcome=declined": shown (and required) only when that choice is made.
+  function toggleAll() {
+    document.querySelectorAll("[data-show-when]").forEach(function (block) {
+      var rule = block.dataset.showWhen.split("="), form = block.closest("form");
+      var values = rule[1].split(",");
+      var chosen = form.querySelector("[name=" + rule[0] + "]:checked, select[name=" + rule[0] + "]");
+      var show = !!chosen && values.indexOf(chosen.value) >= 0;
+      block.hidden = !show;
+      block.querySelectorAll("input, select").forEach(function (input) { input.required = show; });
+    });
+    var outcome = document.querySelector("input[name=outcome]:checked");
+    var followUp = document.querySelector("input[name=follow_up_on]");
+    if (followUp) followUp.required = !!outcome && outcome.value === "will_pay";
+  }
+  document.addEventListener("change", toggleAll);
+  toggleAll();
+
+  var pendingNotice = sessionStorage.getItem("field-notice");
+  if (pendingNotice) { sessionStorage.removeItem("field-notice"); notice(pendingNotice); }
+  render();
+  window.addEventListener("online", flush);
+  setInterval(flush, 15000);
+  flush();
+})();

@@ -1,0 +1,73 @@
+/* Service worker of the field pages (served at /field/sw.js, scope /field/).
+   Pages: network first, the last copy on the phone when there is no network,
+   so that a household opened before can still get a visit logged offline.
+   Static files: from the phone, refreshed in the background.
+   Visits waiting to be sent live in the pages' outbox (field.js), not here. */
+"use strict";
+var VERSION = "field-v1";
+var STATIC_CACHE = "field-static-" + VERSION;
+var PAGE_CACHE = "field-pages";
+var SCOPE = new URL(self.registration.scope).pathname;  // "/field/"
+var STATIC = new URL(self.location).searchParams.get("static") || "/static/field/";
+var OFFLINE = SCOPE + "offline/";
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(
+    caches.open(STATIC_CACHE)
+      .then(function (cache) {
+        return cache.addAll([STATIC + "field.css", STATIC + "field.js", STATIC + "htmx.min.js", OFFLINE]);
+      })
+      .then(function () { return self.skipWaiting(); })
+  );
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf("field-static-") === 0 && name !== STATIC_CACHE;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+function fromNetworkThenPhone(request) {
+  return fetch(request).then(function (response) {
+    if (response.ok && response.type === "basic" && !response.redirected) {
+      var copy = response.clone();
+      caches.open(PAGE_CACHE).then(function (cache) { cache.put(request, copy); });
+    }
+    return response;
+  }).catch(function () {
+    return caches.match(request, {ignoreVary: true}).then(function (kept) {
+      return kept || caches.match(OFFLINE, {ignoreVary: true});
+    });
+  });
+}
+
+function fromPhoneThenNetwork(request) {
+  return caches.open(STATIC_CACHE).then(function (cache) {
+    return cache.match(request).then(function (kept) {
+      var fresh = fetch(request).then(function (response) {
+        if (response.ok) cache.put(request, response.clone());
+        return response;
+      }).catch(function (error) {
+        if (kept) return kept;
+        throw error;
+      });
+      return kept || fresh;
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf(STATIC) === 0) {
+    event.respondWith(fromPhoneThenNetwork(request));
+  } else if (request.mode === "navigate" && url.pathname.indexOf(SCOPE) === 0) {
+    event.respondWith(fromNetworkThenPhone(request));
+  }
+});
