@@ -13,13 +13,7 @@ def test_healthz_reports_the_database_and_the_broker(client, settings):
 
 @pytest.mark.broker
 def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
-    from outreach.celery import app
-
-    good = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = good
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error:")
