@@ -58,6 +58,20 @@ def celery_worker(transactional_db):
         yield app
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    """For the whole run, before any live server starts: fast password
+    hashing; static files without collectstatic's manifest; plain HTTP (the
+    test client and live server speak no TLS); login lockout off except in
+    the tests about it (they turn it on)."""
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={**settings.STORAGES,
+                  "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        AXES_ENABLED=False,
+    ):
+        yield
