@@ -25,7 +25,11 @@ def member_filter(term: str) -> Q:
     si = si_number_from_card(card)
     if si:
         q |= Q(si_number=si)
-    q |= Exists(Enrolment.objects.filter(member=OuterRef("pk"), card_number=card))
+    # Looked up first (one indexed query) so that the whole OR stays a union of
+    # index scans; as a subquery inside the OR PostgreSQL would scan every member.
+    card_holders = list(Enrolment.objects.filter(card_number=card).values_list("member_id", flat=True)[:50])
+    if card_holders:
+        q |= Q(pk__in=card_holders)
     return q
 
 

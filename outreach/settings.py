@@ -138,6 +138,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Security -------------------------------------------------------------------
