@@ -21,6 +21,8 @@ from households.rates import rates_on
 from households.search import member_filter, search_households
 from households.text import search_key
 
+from reminders.selectors import reminder_states
+
 from .models import Collector, Payment, PaymentLine, Target, Visit
 
 
@@ -95,6 +97,7 @@ class TodayLine:
     dues: list[Due]
     renewal: object | None  # HouseholdQuote for the listed health-insurance members, or None
     bhxh_monthly: int  # voluntary social insurance due, per month
+    reminder: str | None = None  # the last fortnight's reminder: sent, queued, failed or no_phone
 
     @property
     def head(self):
@@ -273,13 +276,15 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
         .prefetch_related(_members_with_cover())
     }
     rates = rates_or_none(on)
+    reminders = reminder_states(chosen, on=on)
     villages: dict[str, list[TodayLine]] = {}
     for household_id in chosen:
         household = households[household_id]
         dues = _dues(household, collector, on)
         bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
                            and d.kind != PROSPECT)
-        line = TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly)
+        line = TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly,
+                         reminders.get(household_id))
         place = str(household.village.name if household.village else household.commune.name)
         villages.setdefault(place, []).append(line)
     return TodayPage(list(villages.items()), page, has_more=len(ranked) > wanted)

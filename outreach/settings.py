@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "outreach",
     "households",
     "collectors",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,44 @@ LOGGING = {
     # django-axes logs every sign-in at INFO; lockouts are warnings.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Reminders (step 4) ------------------------------------------------------
+# Backends are chosen like Django's EMAIL_BACKEND. Development writes messages
+# to the console; production sets REMINDERS_SMS_BACKEND to the HTTP gateway.
+REMINDERS_SMS_BACKEND = env("REMINDERS_SMS_BACKEND", default="reminders.channels.console.ConsoleBackend")
+REMINDERS_EMAIL_BACKEND = env("REMINDERS_EMAIL_BACKEND", default="reminders.channels.console.ConsoleBackend")
+REMINDERS_FILE_PATH = env("REMINDERS_FILE_PATH", default=str(BASE_DIR / "sent_reminders"))  # FileBackend
+REMINDERS_MESSAGE_LANGUAGE = env("REMINDERS_MESSAGE_LANGUAGE", default="vi")  # which template is sent
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=8)
+# Back-off after a transient failure: doubles from the first delay up to the longest.
+REMINDERS_RETRY_DELAY = env.float("REMINDERS_RETRY_DELAY", default=60)
+REMINDERS_RETRY_DELAY_MAX = env.float("REMINDERS_RETRY_DELAY_MAX", default=30 * 60)
+# A message being sent belongs to its worker this long; after that (worker
+# killed) another may send it again, with the same idempotency key.
+REMINDERS_SEND_LEASE = env.float("REMINDERS_SEND_LEASE", default=2 * 60)
+# A queued message handed to a worker is handed out again after this long.
+REMINDERS_REDISPATCH_AFTER = env.float("REMINDERS_REDISPATCH_AFTER", default=15 * 60)
+REMINDERS_CHUNK_SIZE = env.int("REMINDERS_CHUNK_SIZE", default=50)  # messages per Celery task
+
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", default="BHXH DAKLAK")
+SMS_GATEWAY_CONNECT_TIMEOUT = env.float("SMS_GATEWAY_CONNECT_TIMEOUT", default=5)
+SMS_GATEWAY_READ_TIMEOUT = env.float("SMS_GATEWAY_READ_TIMEOUT", default=15)
+# Vietnamese without diacritics fits 160 characters per SMS instead of 70, as brandname SMS expect.
+SMS_GATEWAY_UNACCENTED = env.bool("SMS_GATEWAY_UNACCENTED", default=True)
+# The gateway's error codes: retry (transient) or give up (permanent). Codes
+# not listed: 5xx, 408, 425, 429 are retried, other 4xx are given up.
+SMS_GATEWAY_ERROR_CODES = {
+    **{code: "retry" for code in env.list(
+        "SMS_GATEWAY_RETRY_CODES", default=["rate_limited", "throttled", "temporarily_unavailable", "queue_full"])},
+    **{code: "give_up" for code in env.list(
+        "SMS_GATEWAY_GIVE_UP_CODES",
+        default=["invalid_number", "blocked_number", "unsubscribed", "invalid_sender", "content_rejected",
+                 "unauthorized", "insufficient_credit"])},
+}
+# --- end of Reminders ---------------------------------------------------------
+
 
 # --- Security -------------------------------------------------------------------
 # Production runs with DEBUG=0 behind a TLS proxy; `manage.py check --deploy`

@@ -18,7 +18,7 @@ from households.quotes import renewal_quote
 from households.tests.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db
-TODAY_QUERIES = 13  # session, user, collector, area, 3 rankings, households, members, cover, 3 rates
+TODAY_QUERIES = 14  # session, user, collector, area, 3 rankings, households, members, cover, 3 rates, reminders
 
 
 @pytest.fixture
@@ -178,3 +178,18 @@ def test_a_large_area_shows_the_50_most_urgent_in_a_light_page_then_more(client,
     assert second.count('class="card"') == TODAY_PAGE_SIZE and "Due Person 000" not in second
     shown = set(re.findall(r"Due Person \d+|Prospect \d+", html)) | set(re.findall(r"Due Person \d+|Prospect \d+", second))
     assert {f"Due Person {n:03d}" for n in range(90)} <= shown
+
+
+def test_today_shows_what_the_nightly_reminder_did_for_each_household(client):
+    from reminders.models import Reminder
+
+    collector = kit.collector_with_area()
+    kit.phone_login(client, collector)
+    for name, status in [("Lê Thị Lan", "sent"), ("Y Bhin Niê", "no_phone")]:
+        household = kit.household(collector, head=name)
+        cover = kit.cover(kit.head_of(household), ends_in_days=7)
+        Reminder.objects.create(enrolment=cover, coverage_end=cover.coverage_end, stage=-7, channel="sms",
+                                household=household, due_on=kit.today(), status=status)
+    html = client.get(reverse("field:today")).content.decode()
+    assert "A reminder SMS was sent." in html
+    assert "No reminder could be sent: tell them in person." in html

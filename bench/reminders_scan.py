@@ -1,0 +1,208 @@
+"""Benchmark of the nightly reminder scan (not a test).
+
+    createdb -h 127.0.0.1 -U postgres h4bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h4bench .venv/bin/python bench/reminders_scan.py
+
+Seeds 1,000,000 enrolments with set-based SQL (once; later runs reuse them),
+then, in the same run and on the same table, times:
+- the baseline: ONE hand-written INSERT … SELECT … ON CONFLICT DO NOTHING doing
+  the same selection as the app (stages from the rules, active or lapsed cover,
+  not renewed, not opted out, "no phone" marked);
+- the app's claim (`services.claim_reminders` for each rule), and the whole
+  night's preparation (claim + merge into messages + allot to the night);
+and the sends per second of `services.send_message` against the local HTTP
+gateway. Each timing is the median of --repeat runs, the table emptied between.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outreach.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from households.models import Commune, Enrolment  # noqa: E402
+from reminders import services  # noqa: E402
+from reminders.models import ChannelPolicy, Message, Reminder, ReminderRule  # noqa: E402
+from reminders.tests.gateway import LocalGateway  # noqa: E402
+
+NIGHT = date(2027, 3, 1)
+COMMUNE = 24259  # Xã Quảng Phú
+
+SEED_SQL = [
+    # 400,000 households, 9 in 10 with a phone.
+    """INSERT INTO households_household (code, commune_id, village_id, address, phone, economic_status, status_year,
+                                         created_at, updated_at)
+       SELECT 'BENCH' || lpad(g::text, 8, '0'), %(commune)s, NULL, '',
+              CASE WHEN g %% 10 = 0 THEN NULL ELSE '09' || lpad(g::text, 8, '0') END, 'other', NULL, now(), now()
+       FROM generate_series(1, %(households)s) g""",
+    # 2.5 members a household; 3 in 10 with a phone of their own.
+    """INSERT INTO households_member (household_id, full_name, search_key, date_of_birth, sex, ethnicity, relation,
+                                      citizen_id, si_number, phone, created_at, updated_at)
+       SELECT h.min_id + ((g - 1) * 2) / 5, 'Nguyễn Văn ' || g, 'nguyen van ' || g, date '1980-01-01' + (g %% 15000),
+              CASE WHEN g %% 2 = 0 THEN 'F' ELSE 'M' END, '01', 'child', NULL, NULL,
+              CASE WHEN g %% 10 < 3 THEN '032' || lpad(g::text, 7, '0') END, now(), now()
+       FROM generate_series(1, %(members)s) g,
+            (SELECT min(id) AS min_id FROM households_household WHERE code LIKE 'BENCH%%') h""",
+    # One enrolment a member: 4 in 5 BHYT, the ends spread over a year around the night.
+    """INSERT INTO households_enrolment (member_id, scheme, card_number, coverage_start, coverage_end, status,
+                                         monthly_amount, created_at, updated_at)
+       SELECT m.id, CASE WHEN m.id %% 5 = 0 THEN 'bhxh_tn' ELSE 'bhyt_hgd' END, '',
+              e.end_date - 364, e.end_date,
+              CASE WHEN e.end_date < %(night)s THEN 'lapsed' ELSE 'active' END, 113850, now(), now()
+       FROM households_member m
+       CROSS JOIN LATERAL (SELECT %(night)s::date - 182 + (m.id %% 365)::int AS end_date) e
+       WHERE m.full_name LIKE 'Nguyễn Văn %%'""",
+]
+
+# The same selection as `services.due_enrolments` + `_claim_rows`, for every active rule at once.
+BASELINE_SQL = """
+INSERT INTO reminders_reminder (enrolment_id, coverage_end, stage, channel, household_id, due_on, status, reason,
+                                created_at, updated_at)
+SELECT e.id, e.coverage_end, r.offset_days, r.channel, m.household_id, %(night)s,
+       CASE WHEN r.channel = 'sms' AND m.phone IS NULL AND h.phone IS NULL THEN 'no_phone' ELSE 'queued' END,
+       '', now(), now()
+FROM reminders_reminderrule r
+JOIN households_enrolment e ON e.scheme = r.scheme AND e.coverage_end = %(night)s::date - r.offset_days
+JOIN households_member m ON m.id = e.member_id
+JOIN households_household h ON h.id = m.household_id
+WHERE r.active AND e.status IN ('active', 'lapsed')
+  AND NOT EXISTS (SELECT 1 FROM households_enrolment later
+                  WHERE later.member_id = e.member_id AND later.scheme = e.scheme
+                    AND later.coverage_end > e.coverage_end AND later.status <> 'cancelled')
+  AND NOT EXISTS (SELECT 1 FROM reminders_reminderoptout o
+                  WHERE o.household_id = m.household_id AND (o.member_id IS NULL OR o.member_id = e.member_id)
+                    AND (o.channel = '' OR o.channel = r.channel))
+  AND (r.channel <> 'email' OR EXISTS (SELECT 1 FROM reminders_householdemail a WHERE a.household_id = h.id))
+ON CONFLICT (enrolment_id, coverage_end, stage, channel) DO NOTHING
+"""
+
+
+def seed(enrolments: int):
+    have = Enrolment.objects.count()
+    if have >= enrolments:
+        print(f"Reusing {have:,} enrolments.")
+        return
+    if have:
+        sys.exit(f"The database holds {have:,} enrolments, fewer than {enrolments:,}: use an empty database.")
+    Commune.objects.get_or_create(code=COMMUNE, defaults={"name": "Xã Quảng Phú", "kind": "xa", "province_code": 66})
+    params = {"commune": COMMUNE, "households": enrolments * 2 // 5, "members": enrolments, "night": NIGHT}
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in SEED_SQL:
+            cursor.execute(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"Seeded {Enrolment.objects.count():,} enrolments in {time.perf_counter() - started:.0f} s.")
+
+
+def empty_outbox():
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE reminders_deliveryattempt, reminders_reminder, reminders_message, "
+                       "reminders_nightlyrun")
+
+
+def timed(work) -> float:
+    empty_outbox()
+    started = time.perf_counter()
+    with transaction.atomic():
+        work()
+    return time.perf_counter() - started
+
+
+def baseline():
+    with connection.cursor() as cursor:
+        cursor.execute(BASELINE_SQL, {"night": NIGHT})
+
+
+def app_claim():
+    now = timezone.now()
+    for rule in ReminderRule.objects.filter(active=True):
+        services.claim_reminders(rule=rule, day=NIGHT, now=now)
+
+
+def app_prepare():
+    services.prepare_night(day=NIGHT)
+
+
+def _send(ids):
+    connections.close_all()  # a forked process opens its own connection
+    for message_id in ids:
+        services.send_message(message_id=message_id)
+    connections.close_all()
+
+
+def sends_per_second(count: int, processes: int) -> tuple[float, int]:
+    """Like `processes` Celery worker processes: each sends its share, one message at a time."""
+    gateway = LocalGateway()
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.sms_http.HttpSmsBackend"
+    settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_TOKEN = gateway.start(), gateway.token
+    ChannelPolicy.objects.update(quiet_from=None, quiet_until=None, nightly_cap=None)
+    empty_outbox()
+    services.prepare_night(day=NIGHT)
+    ids = list(Message.objects.order_by("id").values_list("pk", flat=True)[:count])
+    connections.close_all()
+    started = time.perf_counter()
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_send, [ids[i::processes] for i in range(processes)]))
+    elapsed = time.perf_counter() - started
+    gateway.stop()
+    delivered = sum(gateway.delivered_per_phone().values())
+    assert delivered == len(ids), (delivered, len(ids))
+    return len(ids) / elapsed, len(ids)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enrolments", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sends", type=int, default=2_000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Point DATABASE_URL at a PostgreSQL database of its own (it is filled with test data).")
+    call_command("migrate", verbosity=0)
+    seed(args.enrolments)
+
+    times = {"baseline": [], "claim": [], "prepare": []}
+    for _ in range(args.repeat):  # interleaved, so that caches favour neither
+        times["baseline"].append(timed(baseline))
+        rows = Reminder.objects.count()
+        times["claim"].append(timed(app_claim))
+        assert Reminder.objects.count() == rows, "the app and the baseline must claim the same rows"
+        times["prepare"].append(timed(app_prepare))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    messages = Message.objects.count()
+
+    print(f"Night {NIGHT:%d/%m/%Y}: {rows:,} reminders claimed from {Enrolment.objects.count():,} enrolments, "
+          f"merged into {messages:,} messages (median of {args.repeat}).")
+    print(f"  hand-written INSERT … SELECT … ON CONFLICT : {median['baseline'] * 1000:8.0f} ms")
+    print(f"  app's claim (services.claim_reminders)      : {median['claim'] * 1000:8.0f} ms"
+          f"   ratio {median['claim'] / median['baseline']:.2f}×")
+    print(f"  app's whole night (claim + merge + allot)   : {median['prepare'] * 1000:8.0f} ms"
+          f"   ratio {median['prepare'] / median['baseline']:.2f}×")
+    for processes in (1, 2):
+        rate, sent = sends_per_second(args.sends, processes)
+        print(f"  sends to the local gateway, {processes} process(es)     : {rate:8.0f} /s ({sent:,} messages)")
+    print(f"  machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"PostgreSQL {connection.cursor().connection.info.server_version}")
+    empty_outbox()
+
+
+if __name__ == "__main__":
+    main()

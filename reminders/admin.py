@@ -1,0 +1,163 @@
+from django.contrib import admin, messages
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from households.text import mask
+from outreach.access import household_scope
+from outreach.paginator import LargeTablePaginator
+
+from . import services
+from .models import (
+    TEMPLATE_FIELDS,
+    ChannelPolicy,
+    DeliveryAttempt,
+    HouseholdEmail,
+    Message,
+    NightlyRun,
+    Reminder,
+    ReminderOptOut,
+    ReminderRule,
+)
+
+
+class HouseholdScopedAdmin(admin.ModelAdmin):
+    """Rows about a household: each user sees those of the households they may see (outreach.access)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(household_scope(request.user, prefix="household__"))
+
+
+class ReadOnlyAdmin(HouseholdScopedAdmin):
+    """Rows the batch writes: staff look, filter and act, but do not edit by hand."""
+
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+def _template_help() -> str:
+    fields = "; ".join(f"{{{name}}} — {help}" for name, help in TEMPLATE_FIELDS.items())
+    return _("Fields you can use: %(fields)s.") % {"fields": fields}
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["scheme", "stage", "channel", "active"]
+    list_filter = ["scheme", "channel", "active"]
+    list_editable = ["active"]
+    fieldsets = [
+        (None, {"fields": ["scheme", "offset_days", "channel", "active"]}),
+        (_("Message"), {
+            "fields": ["template_vi", "template_en"],
+            "description": lazy(_template_help, str)(),
+        }),
+    ]
+
+    @admin.display(description=_("stage"), ordering="offset_days")
+    def stage(self, obj):
+        return obj.stage
+
+
+@admin.register(ChannelPolicy)
+class ChannelPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["channel", "quiet_from", "quiet_until", "nightly_cap"]
+    list_editable = ["quiet_from", "quiet_until", "nightly_cap"]
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "finished_at", "outcome", "http_status", "code", "detail"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    can_delete = False
+    fields = ["enrolment", "stage", "coverage_end", "status", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("enrolment__member")
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["household", "channel", "due_on", "night", "status", "attempts", "masked_recipient", "error",
+                    "sent_at"]
+    list_filter = ["status", "channel", "gave_up", "due_on"]
+    list_select_related = ["household"]
+    search_fields = ["household__code"]
+    date_hierarchy = "due_on"
+    ordering = ["-due_on", "-id"]
+    inlines = [ReminderInline, AttemptInline]
+    actions = ["retry"]
+
+    @admin.display(description=_("to"))
+    def masked_recipient(self, obj):
+        return mask(obj.recipient)
+
+    @admin.action(description=_("Retry the selected failed messages"), permissions=["change"])
+    def retry(self, request, queryset):
+        count = services.retry_failed(message_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, ngettext(
+            "%(count)d message is queued again; it goes with the next dispatch.",
+            "%(count)d messages are queued again; they go with the next dispatch.", count) % {"count": count},
+            messages.SUCCESS if count else messages.WARNING)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ["enrolment", "household", "stage_display", "channel", "coverage_end", "due_on", "status",
+                    "reason"]
+    list_filter = ["status", "channel", "stage", "due_on"]
+    list_select_related = ["enrolment__member", "household"]
+    search_fields = ["household__code"]
+    date_hierarchy = "due_on"
+    ordering = ["-due_on", "-id"]
+
+    @admin.display(description=_("stage"), ordering="stage")
+    def stage_display(self, obj):
+        return obj.stage_display
+
+
+@admin.register(ReminderOptOut)
+class ReminderOptOutAdmin(HouseholdScopedAdmin):
+    list_display = ["household", "member", "channel", "note", "created_at"]
+    list_filter = ["channel"]
+    list_select_related = ["household", "member"]
+    search_fields = ["household__code", "member__full_name"]
+    autocomplete_fields = ["household", "member"]
+
+
+@admin.register(HouseholdEmail)
+class HouseholdEmailAdmin(HouseholdScopedAdmin):
+    list_display = ["household", "email"]
+    list_select_related = ["household"]
+    search_fields = ["household__code", "email"]
+    autocomplete_fields = ["household"]
+
+
+@admin.register(NightlyRun)
+class NightlyRunAdmin(admin.ModelAdmin):
+    list_display = ["day", "started_at", "finished_at", "runs"]
+    readonly_fields = ["day", "started_at", "finished_at", "runs"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,467 @@
+"""The nightly reminder batch: claim, merge, allot, send.
+
+1. `prepare_night` (one transaction, serialised per night by locking its
+   `NightlyRun` row): *claim* a `Reminder` row for every enrolment whose stage
+   falls due, with INSERT … SELECT … ON CONFLICT DO NOTHING on the unique key
+   (enrolment, coverage end, stage, channel); *merge* the new reminders into
+   one open `Message` per household, channel and day; *allot* messages to the
+   night within each channel's cap.
+2. `dispatch_due` hands the messages that may go now to workers in chunks.
+3. `send_message` claims one message (a conditional UPDATE: only one worker
+   wins), seals its text, calls the channel with the message's idempotency
+   key, and records the attempt. A worker killed mid-call leaves the message
+   "sending" until its lease runs out; it is then sent again with the same
+   key, and the gateway delivers it once.
+"""
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import fields as model_fields
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import Enrolment
+
+from . import channels
+from .models import (
+    Channel,
+    ChannelPolicy,
+    DeliveryAttempt,
+    HouseholdEmail,
+    Message,
+    NightlyRun,
+    Reminder,
+    ReminderOptOut,
+    ReminderRule,
+)
+
+# Cover that can still be reminded: active, or lapsed for the stages after the end.
+REMINDABLE = [Enrolment.Status.ACTIVE, Enrolment.Status.LAPSED]
+
+
+# --- 1. the scan --------------------------------------------------------------------------------
+
+
+def due_enrolments(*, rule: ReminderRule, day: date):
+    """Enrolments for which `rule`'s stage falls due on `day`: the one selection
+    shared by the claim and the dry run (the benchmark's baseline writes it by hand)."""
+    renewed = Enrolment.objects.filter(
+        member_id=OuterRef("member_id"), scheme=OuterRef("scheme"), coverage_end__gt=OuterRef("coverage_end"),
+    ).exclude(status=Enrolment.Status.CANCELLED)
+    opted_out = ReminderOptOut.objects.filter(
+        Q(member__isnull=True) | Q(member_id=OuterRef("member_id")),
+        Q(channel="") | Q(channel=rule.channel),
+        household_id=OuterRef("member__household_id"),
+    )
+    enrolments = Enrolment.objects.filter(
+        scheme=rule.scheme, coverage_end=day - timedelta(days=rule.offset_days), status__in=REMINDABLE,
+    ).filter(~Exists(renewed), ~Exists(opted_out))
+    if rule.channel == Channel.EMAIL:
+        # Only households that gave an address get e-mail; the others still get SMS.
+        enrolments = enrolments.filter(member__household__reminder_email__isnull=False)
+    return enrolments.order_by()
+
+
+def _claim_rows(*, rule: ReminderRule, day: date, now: datetime):
+    """The Reminder rows to claim for `rule`, as a values_list in INSERT column order."""
+    if rule.channel == Channel.SMS:
+        status = Case(
+            When(member__phone__isnull=True, member__household__phone__isnull=True,
+                 then=Value(Reminder.Status.NO_PHONE)),
+            default=Value(Reminder.Status.QUEUED),
+        )
+    else:
+        status = Value(Reminder.Status.QUEUED)
+    return due_enrolments(rule=rule, day=day).annotate(
+        r_stage=Value(rule.offset_days, model_fields.SmallIntegerField()),
+        r_channel=Value(rule.channel, model_fields.CharField()),
+        r_household=F("member__household_id"),
+        r_due=Value(day, model_fields.DateField()),
+        r_status=status,
+        r_reason=Value("", model_fields.CharField()),
+        r_created=Value(now, model_fields.DateTimeField()),
+        r_updated=Value(now, model_fields.DateTimeField()),
+    ).values_list(
+        "id", "coverage_end", "r_stage", "r_channel", "r_household", "r_due", "r_status", "r_reason",
+        "r_created", "r_updated",
+    )
+
+
+CLAIM_FIELDS = ["enrolment", "coverage_end", "stage", "channel", "household", "due_on", "status", "reason",
+                "created_at", "updated_at"]
+KEY_FIELDS = ["enrolment", "coverage_end", "stage", "channel"]
+
+
+def _columns(names):
+    return ", ".join(connection.ops.quote_name(Reminder._meta.get_field(n).column) for n in names)
+
+
+def claim_reminders(*, rule: ReminderRule, day: date, now: datetime) -> int:
+    """Claim the reminders of one rule for one day; returns how many were new."""
+    rows = _claim_rows(rule=rule, day=day, now=now)
+    if connection.vendor == "postgresql":
+        # Set-based: the selection never leaves the database.
+        select_sql, params = rows.query.sql_with_params()
+        sql = (f"INSERT INTO {connection.ops.quote_name(Reminder._meta.db_table)} ({_columns(CLAIM_FIELDS)}) "
+               f"{select_sql} ON CONFLICT ({_columns(KEY_FIELDS)}) DO NOTHING")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    # Portable fallback (SQLite, the quick start): the same selection, inserted in batches.
+    existing = Reminder.objects.filter(due_on=day, stage=rule.offset_days, channel=rule.channel)
+    before = existing.count()
+    batch = []
+    for values in rows.iterator(chunk_size=2_000):
+        row = dict(zip(CLAIM_FIELDS, values))
+        batch.append(Reminder(enrolment_id=row.pop("enrolment"), household_id=row.pop("household"), **row))
+        if len(batch) == 2_000:
+            Reminder.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    Reminder.objects.bulk_create(batch, ignore_conflicts=True)
+    return existing.count() - before
+
+
+def merge_into_messages(*, day: date, now: datetime) -> int:
+    """Attach the day's unattached queued reminders to one open message per
+    household and channel; returns how many reminders were attached."""
+    pending = Reminder.objects.filter(due_on=day, status=Reminder.Status.QUEUED, message__isnull=True)
+    # Lock the open messages first: a worker cannot seal one while reminders join it, and
+    # one sealed meanwhile is no longer open, so a new message is made below.
+    list(Message.objects.select_for_update().filter(due_on=day, sealed_at__isnull=True).values_list("pk"))
+    _create_open_messages(pending, day=day, now=now)
+    open_message = Message.objects.filter(
+        household_id=OuterRef("household_id"), channel=OuterRef("channel"), due_on=day, sealed_at__isnull=True,
+    ).values("pk")[:1]
+    return pending.update(message_id=Subquery(open_message), updated_at=now)
+
+
+def _create_open_messages(pending, *, day: date, now: datetime) -> None:
+    """An open message for each household and channel of `pending` that has none."""
+    pairs = pending.order_by().values_list("household_id", "channel").distinct()
+    if connection.vendor != "postgresql":
+        Message.objects.bulk_create(
+            [Message(household_id=h, channel=c, due_on=day) for h, c in pairs.iterator(chunk_size=5_000)],
+            ignore_conflicts=True, batch_size=2_000,
+        )
+        return
+    # Set-based, as the claim: every other column takes its field's default.
+    given = {"key": ("gen_random_uuid()", []), "household": ("p.household_id", []), "channel": ("p.channel", []),
+             "due_on": ("%s", [day]), "created_at": ("%s", [now]), "updated_at": ("%s", [now])}
+    columns, values, params = [], [], []
+    for f in Message._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        sql, field_params = given.get(f.name) or ("%s", [f.get_db_prep_save(f.get_default(), connection)])
+        columns.append(connection.ops.quote_name(f.column))
+        values.append(sql)
+        params += field_params
+    select_sql, select_params = pairs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(Message._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM ({select_sql}) p ON CONFLICT DO NOTHING", params + list(select_params))
+
+
+def allot_to_night(*, night: date) -> dict[str, int]:
+    """Give queued, not yet allotted messages the night, within each channel's
+    cap (oldest first); returns per channel how many must wait for a later night."""
+    policies = {p.channel: p for p in ChannelPolicy.objects.select_for_update()}
+    waiting_after = {}
+    for channel in Channel.values:
+        waiting = Message.objects.filter(channel=channel, night__isnull=True, status=Message.Status.QUEUED)
+        cap = policies[channel].nightly_cap if channel in policies else None
+        if cap is None:
+            waiting.update(night=night)
+        else:
+            free = max(cap - Message.objects.filter(channel=channel, night=night).count(), 0)
+            oldest = waiting.order_by("due_on", "id").values("pk")[:free]
+            Message.objects.filter(pk__in=Subquery(oldest)).update(night=night)
+        waiting_after[channel] = waiting.count()
+    return waiting_after
+
+
+@dataclass
+class NightSummary:
+    day: date
+    claimed: int = 0
+    merged: int = 0
+    waiting_for_next_night: dict[str, int] = field(default_factory=dict)
+
+
+@transaction.atomic
+def prepare_night(*, day: date, now: datetime | None = None) -> NightSummary:
+    """Claim, merge and allot the reminders due on `day`. Idempotent: a second
+    run (retry, second beat, the command) claims nothing already claimed."""
+    now = now or timezone.now()
+    run, _ = NightlyRun.objects.get_or_create(day=day)
+    # Two batches of one night take turns here (PostgreSQL row lock; SQLite locks the whole file).
+    run = NightlyRun.objects.select_for_update().get(pk=run.pk)
+    summary = NightSummary(day=day)
+    for rule in ReminderRule.objects.filter(active=True):
+        summary.claimed += claim_reminders(rule=rule, day=day, now=now)
+    summary.merged = merge_into_messages(day=day, now=now)
+    summary.waiting_for_next_night = allot_to_night(night=day)
+    NightlyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), runs=F("runs") + 1)
+    return summary
+
+
+def plan_night(*, day: date) -> Counter:
+    """What `prepare_night` would claim, counted by (stage, channel, status); changes nothing."""
+    planned = Counter()
+    for rule in ReminderRule.objects.filter(active=True):
+        already = Reminder.objects.filter(
+            enrolment_id=OuterRef("id"), coverage_end=OuterRef("coverage_end"),
+            stage=rule.offset_days, channel=rule.channel)
+        rows = _claim_rows(rule=rule, day=day, now=timezone.now()).filter(~Exists(already))
+        for status in rows.values_list("r_status", flat=True):
+            planned[(rule.offset_days, rule.channel, status)] += 1
+    return planned
+
+
+# --- 2. dispatch ------------------------------------------------------------------------------------
+
+
+def quiet_channels(now: datetime) -> list[str]:
+    return [p.channel for p in ChannelPolicy.objects.all() if p.is_quiet(now)]
+
+
+def ready_messages(*, now: datetime):
+    """Messages that may be sent now: allotted to a night, due, outside their
+    channel's quiet hours, and not in a worker's hands (or its lease ran out)."""
+    redispatch = now - timedelta(seconds=settings.REMINDERS_REDISPATCH_AFTER)
+    ready = (Q(status=Message.Status.QUEUED)
+             & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+             & (Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=redispatch)))
+    stuck = Q(status=Message.Status.SENDING, lease_until__lt=now)
+    return (Message.objects.filter(night__isnull=False).filter(ready | stuck)
+            .exclude(channel__in=quiet_channels(now)).order_by("id"))
+
+
+def dispatch_due(*, now: datetime | None = None, enqueue: Callable[[list[int]], object]) -> int:
+    """Hand the ready messages to `enqueue` in chunks; returns how many.
+    Each chunk is marked as handed out (committed) before it is enqueued."""
+    now = now or timezone.now()
+    ids = list(ready_messages(now=now).values_list("pk", flat=True))
+    size = settings.REMINDERS_CHUNK_SIZE
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        Message.objects.filter(pk__in=chunk).update(dispatched_at=now)
+        enqueue(chunk)
+    return len(ids)
+
+
+# --- 3. sending ----------------------------------------------------------------------------------------
+
+# What `send_message` returns.
+SENT, RETRY, FAILED, SKIPPED, HELD, NOT_MINE = "sent", "retry", "failed", "skipped", "held", "not_mine"
+
+
+def retry_delay(attempts: int) -> float:
+    return min(settings.REMINDERS_RETRY_DELAY * 2 ** max(attempts - 1, 0), settings.REMINDERS_RETRY_DELAY_MAX)
+
+
+def _claim_message(message_id: int, now: datetime) -> int:
+    """Take the message for one attempt; 1 if this worker won it, 0 otherwise."""
+    free = Q(status=Message.Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    lease_over = Q(status=Message.Status.SENDING, lease_until__lt=now)
+    return Message.objects.filter(free | lease_over, pk=message_id, night__isnull=False).update(
+        status=Message.Status.SENDING, attempts=F("attempts") + 1,
+        lease_until=now + timedelta(seconds=settings.REMINDERS_SEND_LEASE), updated_at=now,
+    )
+
+
+def _renewed_enrolment_ids(reminders: list[Reminder]) -> set[int]:
+    """Reminders whose cover changed since the scan: moved end, cancelled, or a later period."""
+    changed = {r.enrolment_id for r in reminders
+               if r.enrolment.coverage_end != r.coverage_end or r.enrolment.status == Enrolment.Status.CANCELLED}
+    periods = (Enrolment.objects.filter(member_id__in={r.enrolment.member_id for r in reminders})
+               .exclude(status=Enrolment.Status.CANCELLED).values_list("member_id", "scheme", "coverage_end"))
+    latest = defaultdict(lambda: date.min)
+    for member_id, scheme, end in periods:
+        latest[(member_id, scheme)] = max(latest[(member_id, scheme)], end)
+    changed |= {r.enrolment_id for r in reminders
+                if latest[(r.enrolment.member_id, r.enrolment.scheme)] > r.coverage_end}
+    return changed
+
+
+def _opted_out(message: Message, reminders: list[Reminder]) -> set[int]:
+    outs = list(ReminderOptOut.objects.filter(household_id=message.household_id)
+                .filter(Q(channel="") | Q(channel=message.channel)).values_list("member_id", flat=True))
+    if None in outs:
+        return {r.pk for r in reminders}
+    return {r.pk for r in reminders if r.enrolment.member_id in outs}
+
+
+def _recipient(message: Message, reminders: list[Reminder]) -> str:
+    if message.channel == Channel.EMAIL:
+        addresses = HouseholdEmail.objects.filter(household_id=message.household_id)
+        return addresses.values_list("email", flat=True).first() or ""
+    # A member's own phone when the text is about them alone, else the household's.
+    members = {r.enrolment.member_id: r.enrolment.member for r in reminders}
+    phones = [m.phone for m in members.values() if m.phone]
+    if len(members) == 1 and phones:
+        return phones[0]
+    return message.household.phone or next(iter(phones), "")
+
+
+def render(message: Message, reminders: list[Reminder]) -> str:
+    """One text for the household: a paragraph per stage and scheme, naming its members."""
+    rules = {(r.scheme, r.offset_days): r for r in ReminderRule.objects.filter(channel=message.channel)}
+    groups = defaultdict(list)
+    for reminder in reminders:
+        groups[(reminder.enrolment.scheme, reminder.stage, reminder.coverage_end)].append(reminder)
+    paragraphs = []
+    for (scheme, stage, end), items in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        rule = rules.get((scheme, stage))
+        if rule is None:  # the rule was deleted after the scan: say it plainly
+            rule = ReminderRule(scheme=scheme, offset_days=stage, template_vi="{names}: hạn bảo hiểm {end_date}.",
+                                template_en="{names}: cover ends {end_date}.")
+        names = [r.enrolment.member.full_name for r in items]
+        paragraphs.append(rule.render(language=settings.REMINDERS_MESSAGE_LANGUAGE, names=names,
+                                      coverage_end=end, household=message.household.code))
+    return "\n".join(paragraphs)
+
+
+def _seal(message: Message, now: datetime) -> bool:
+    """Fix recipient and text on the first attempt; False if nothing is left to send."""
+    reminders = list(message.reminders.filter(status=Reminder.Status.QUEUED)
+                     .select_related("enrolment__member").order_by("enrolment__member_id", "stage"))
+    renewed = _renewed_enrolment_ids(reminders)
+    opted_out = _opted_out(message, reminders)
+    skip = {r.pk: _("renewed or paid since the scan") for r in reminders if r.enrolment_id in renewed}
+    skip.update({pk: _("opted out") for pk in opted_out if pk not in skip})
+    for reason in set(skip.values()):
+        Reminder.objects.filter(pk__in=[pk for pk, why in skip.items() if why == reason]).update(
+            status=Reminder.Status.SKIPPED, reason=reason, updated_at=now)
+    keep = [r for r in reminders if r.pk not in skip]
+    message.recipient = _recipient(message, keep) if keep else ""
+    message.sealed_at = now
+    if keep and not message.recipient:
+        Reminder.objects.filter(pk__in=[r.pk for r in keep]).update(
+            status=Reminder.Status.NO_PHONE, reason=_("no phone"), updated_at=now)
+    if not keep or not message.recipient:
+        message.status = Message.Status.SKIPPED
+        message.lease_until = None
+        message.save(update_fields=["recipient", "sealed_at", "status", "lease_until", "updated_at"])
+        return False
+    message.text = render(message, keep)
+    message.save(update_fields=["recipient", "text", "sealed_at", "updated_at"])
+    return True
+
+
+def send_message(*, message_id: int, now: datetime | None = None) -> str:
+    """One attempt at one message. Safe to call any number of times, from any
+    number of workers: only the worker whose UPDATE claims the message sends."""
+    given_now, now = now, now or timezone.now()
+    message = Message.objects.filter(pk=message_id).select_related("household").first()
+    if message is None or message.status not in (Message.Status.QUEUED, Message.Status.SENDING):
+        return NOT_MINE
+    policy = ChannelPolicy.objects.filter(channel=message.channel).first()
+    if policy and policy.is_quiet(now):
+        # No SMS at night: wait for the end of the quiet hours (the dispatcher picks it up then).
+        Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+            next_attempt_at=policy.quiet_ends_after(now), dispatched_at=None)
+        return HELD
+    with transaction.atomic():
+        if not _claim_message(message_id, now):
+            return NOT_MINE
+        message.refresh_from_db()
+        # An attempt still "in flight" belongs to a worker that died: its lease is over.
+        message.attempts_made.filter(outcome=DeliveryAttempt.Outcome.IN_FLIGHT).update(
+            outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=now)
+        if message.sealed_at is None and not _seal(message, now):
+            message.attempts = F("attempts") - 1  # no call was made
+            message.save(update_fields=["attempts"])
+            return SKIPPED
+        attempt = DeliveryAttempt.objects.create(message=message, number=message.attempts, started_at=now)
+    # The call happens outside any transaction: a slow gateway holds no lock.
+    result = channels.get_backend(message.channel).send(to=message.recipient, text=message.text, key=str(message.key))
+    return record_result(message=message, attempt=attempt, result=result, now=given_now)
+
+
+@transaction.atomic
+def record_result(*, message: Message, attempt: DeliveryAttempt, result: channels.Result,
+                  now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    mine = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, attempts=attempt.number)
+    tries = attempt.number - message.round_starts_after  # in this round (staff's retry starts a new one)
+    attempt.finished_at, attempt.http_status = now, result.http_status
+    attempt.code, attempt.detail = result.code, result.detail
+    if result.outcome == channels.SENT:
+        attempt.outcome = DeliveryAttempt.Outcome.SENT
+        # Sent wins even over a later attempt of a worker that thought this one lost.
+        Message.objects.filter(pk=message.pk).exclude(status=Message.Status.SENT).update(
+            status=Message.Status.SENT, sent_at=now, provider_id=result.provider_id, error="", lease_until=None,
+            updated_at=now)
+        Reminder.objects.filter(message=message, status__in=[Reminder.Status.QUEUED, Reminder.Status.FAILED]).update(
+            status=Reminder.Status.SENT, reason="", updated_at=now)
+        outcome = SENT
+    elif result.outcome == channels.RETRY and tries < settings.REMINDERS_MAX_ATTEMPTS:
+        attempt.outcome = DeliveryAttempt.Outcome.RETRY
+        mine.update(status=Message.Status.QUEUED, lease_until=None, dispatched_at=now, updated_at=now,
+                    next_attempt_at=now + timedelta(seconds=retry_delay(tries)), error=_reason(result))
+        outcome = RETRY
+    else:
+        attempt.outcome = (DeliveryAttempt.Outcome.RETRY if result.outcome == channels.RETRY
+                           else DeliveryAttempt.Outcome.GAVE_UP)
+        reason = _reason(result)
+        if mine.update(status=Message.Status.FAILED, lease_until=None, error=reason, updated_at=now,
+                       gave_up=result.outcome == channels.GIVE_UP):
+            Reminder.objects.filter(message=message, status=Reminder.Status.QUEUED).update(
+                status=Reminder.Status.FAILED, reason=reason, updated_at=now)
+        outcome = FAILED
+    attempt.save()
+    return outcome
+
+
+def _reason(result: channels.Result) -> str:
+    return ": ".join(part for part in (result.code, result.detail) if part)[:300]
+
+
+@transaction.atomic
+def retry_failed(*, message_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Staff's "retry": failed messages go back to the queue for tonight.
+
+    The recipient is looked up again (the phone may have been corrected). A
+    message the gateway refused gets a new idempotency key, since the gateway
+    never accepted the old one; one that ran out of retries keeps its key,
+    because the gateway may have delivered it on a call that timed out."""
+    now = now or timezone.now()
+    count = 0
+    for message in Message.objects.select_for_update().filter(pk__in=list(message_ids), status=Message.Status.FAILED):
+        reminders = list(message.reminders.select_related("enrolment__member"))
+        message.recipient = _recipient(message, reminders) or message.recipient
+        if message.gave_up:
+            message.key = uuid.uuid4()
+        message.status, message.round_starts_after, message.next_attempt_at = (
+            Message.Status.QUEUED, message.attempts, None)
+        message.dispatched_at, message.lease_until, message.gave_up = None, None, False
+        message.night = message.night or timezone.localdate(now)
+        message.save()
+        Reminder.objects.filter(message=message, status=Reminder.Status.FAILED).update(
+            status=Reminder.Status.QUEUED, reason="", updated_at=now)
+        count += 1
+    return count
+
+
+# --- reporting -----------------------------------------------------------------------------------------
+
+
+def outcomes_for(*, day: date) -> Counter:
+    """The day's reminders counted by (stage, channel, status)."""
+    rows = (Reminder.objects.filter(due_on=day).order_by().values_list("stage", "channel", "status")
+            .annotate(n=Count("id")))
+    return Counter({(stage, channel, status): n for stage, channel, status, n in rows})
+
+
+def seconds_to_next_attempt(*, message_id: int, now: datetime | None = None) -> float:
+    now = now or timezone.now()
+    at = Message.objects.filter(pk=message_id).values_list("next_attempt_at", flat=True).first()
+    return max((at - now).total_seconds(), 0) if at else 0
