@@ -1,18 +1,25 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from households.admin import LargeTableAdmin
+from households.admin import LargeTableAdmin, RegistryImportExportMixin
 from households.contributions import format_vnd
 from households.text import mask
+from outreach.access import collector_scope, visible_collectors
+from outreach.scoped_admin import CollectorScopedAdmin, HouseholdScopedAdmin
 
 from .models import Agent, Assignment, Collector, Payment, PaymentLine, Referral, Target, Visit
+from .models import CommissionRate, TrainingAttendance, TrainingCourse, TrainingSession
 from .payments import cancel_payment
+from .resources import AssignmentResource, CollectorResource
+from .training import with_training_flags
 
 
 class CollectorInline(admin.TabularInline):
@@ -39,27 +46,71 @@ class AssignmentInline(admin.TabularInline):
     autocomplete_fields = ["commune", "village"]
 
 
+class TrainingFilter(admin.SimpleListFilter):
+    title = _("training")
+    parameter_name = "training"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("untrained", _("not yet trained")),
+            ("refresher", _("due for a refresher")),
+            ("up_to_date", _("trained and up to date")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "untrained":
+                return queryset.filter(not_yet_trained=True)
+            case "refresher":
+                return queryset.filter(refresher_due=True)
+            case "up_to_date":
+                return queryset.filter(not_yet_trained=False, refresher_due=False)
+        return queryset
+
+
 @admin.register(Collector)
-class CollectorAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "code", "agent", "masked_phone", "active", "joined_on"]
-    list_filter = ["active", "agent"]
+class CollectorAdmin(RegistryImportExportMixin, CollectorScopedAdmin):
+    resource_classes = [CollectorResource]
+    list_display = ["full_name", "code", "agent", "masked_phone", "active", "joined_on", "not_yet_trained",
+                    "refresher_due"]
+    list_filter = ["active", TrainingFilter, "agent"]
     list_select_related = ["agent"]
     search_fields = ["full_name", "code", "user__username"]
     autocomplete_fields = ["user", "agent"]
     inlines = [AssignmentInline]
 
+    def get_queryset(self, request):
+        # Training flags as annotations: the list costs the same queries whatever its length.
+        return with_training_flags(super().get_queryset(request), on=timezone.localdate())
+
     @admin.display(description=_("phone"))
     def masked_phone(self, obj):
         return mask(obj.phone)
 
+    def export_scope(self, request):
+        return collector_scope(request.user)
+
+    @admin.display(description=_("not yet trained"), boolean=True, ordering="not_yet_trained")
+    def not_yet_trained(self, obj):
+        return obj.not_yet_trained
+
+    @admin.display(description=_("due for a refresher"), boolean=True, ordering="refresher_due")
+    def refresher_due(self, obj):
+        return obj.refresher_due
+
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin):
+class AssignmentAdmin(RegistryImportExportMixin, CollectorScopedAdmin, SimpleHistoryAdmin):
+    collector_prefix = "collector__"
+    resource_classes = [AssignmentResource]
     list_display = ["collector", "commune", "village", "start", "end"]
     list_filter = ["commune"]
     list_select_related = ["collector", "commune", "village__commune"]
     search_fields = ["collector__full_name", "collector__code"]
     autocomplete_fields = ["collector", "commune", "village"]
+
+    def export_scope(self, request):
+        return Q(collector__in=visible_collectors(request.user))
 
 
 class PaymentLineInline(admin.TabularInline):
@@ -79,9 +130,11 @@ class CancelPaymentForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(LargeTableAdmin, SimpleHistoryAdmin):
+class PaymentAdmin(HouseholdScopedAdmin, LargeTableAdmin, SimpleHistoryAdmin):
     """Receipts are recorded on the phone through the payment service; here
     staff look them up and cancel a wrong entry, which restores the cover."""
+
+    scope_prefix = "household__"
 
     list_display = ["receipt_number", "paid_on", "household", "collector", "agent", "scheme", "months",
                     "amount_display", "cancelled"]
@@ -131,7 +184,8 @@ class PaymentAdmin(LargeTableAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(LargeTableAdmin):
+class VisitAdmin(HouseholdScopedAdmin, LargeTableAdmin):
+    scope_prefix = "household__"
     list_display = ["visited_at", "household", "collector", "outcome", "follow_up_on"]
     list_filter = ["outcome", "collector__agent"]
     list_select_related = ["household", "collector"]
@@ -141,7 +195,8 @@ class VisitAdmin(LargeTableAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(HouseholdScopedAdmin, admin.ModelAdmin):
+    scope_prefix = "household__"
     list_display = ["household", "referred_by_household", "referred_by_member", "collector", "recorded_on"]
     list_select_related = ["household", "referred_by_household", "referred_by_member", "collector"]
     raw_id_fields = ["household", "referred_by_household", "referred_by_member"]
@@ -149,8 +204,68 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(CollectorScopedAdmin):
+    collector_prefix = "collector__"
     list_display = ["collector", "month", "visits", "new_enrolments", "renewals", "amount"]
     list_filter = ["month"]
     list_select_related = ["collector"]
     autocomplete_fields = ["collector"]
+
+
+@admin.register(CommissionRate)
+class CommissionRateAdmin(admin.ModelAdmin):
+    """A new rate is a new row from its date, so that the commission on
+    earlier receipts stays as it was."""
+
+    list_display = ["scheme", "participant_kind", "rate", "effective_from", "source"]
+    list_filter = ["scheme", "participant_kind"]
+    date_hierarchy = "effective_from"
+
+
+class TrainingAttendanceInline(admin.TabularInline):
+    model = TrainingAttendance
+    extra = 3
+    fields = ["collector", "attended"]
+    autocomplete_fields = ["collector"]
+
+
+@admin.register(TrainingCourse)
+class TrainingCourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "topic", "required_for_new_collectors", "refresher_months", "sessions_held",
+                    "last_held"]
+    list_filter = ["topic", "required_for_new_collectors"]
+    search_fields = ["title"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(sessions_held=Count("sessions"),
+                                                      last_held=Max("sessions__held_on"))
+
+    @admin.display(description=_("sessions"), ordering="sessions_held")
+    def sessions_held(self, obj):
+        return obj.sessions_held
+
+    @admin.display(description=_("last session"), ordering="last_held")
+    def last_held(self, obj):
+        return obj.last_held
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(admin.ModelAdmin):
+    list_display = ["held_on", "course", "topic", "trainer", "place", "present"]
+    list_filter = ["course__topic", "course"]
+    list_select_related = ["course"]
+    date_hierarchy = "held_on"
+    search_fields = ["course__title", "trainer", "place"]
+    autocomplete_fields = ["course"]
+    inlines = [TrainingAttendanceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(present=Count("attendance", filter=Q(attendance__attended=True)))
+
+    @admin.display(description=_("topic"), ordering="course__topic")
+    def topic(self, obj):
+        return obj.course.get_topic_display()
+
+    @admin.display(description=_("collectors present"), ordering="present")
+    def present(self, obj):
+        return obj.present

@@ -1,23 +1,55 @@
+import csv
 from datetime import timedelta
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from outreach.access import household_scope
 from outreach.paginator import LargeTablePaginator
+from outreach.scoped_admin import HouseholdScopedAdmin, PersonalDataMixin
 
 from . import contributions as rules
-from . import search
+from . import imports, search
 from .forms import CalculatorForm
-from .models import Commune, ContributionRate, Enrolment, Household, Member, PaymentPeriod, ReferenceAmount, Village
+from .imports import HOUSEHOLD_SPEC, FileProblem, ImportReport
+from .models import (
+    Commune,
+    ContributionRate,
+    Enrolment,
+    ExportLog,
+    Household,
+    ImportJob,
+    Member,
+    PaymentPeriod,
+    ReferenceAmount,
+    Village,
+)
 from .quotes import paying_members, quote_household_payment
 from .rates import rates_on
+from .resources import (
+    FORMATS,
+    PERSONAL_DATA_PERMISSION,
+    CommuneResource,
+    EnrolmentResource,
+    HouseholdMemberResource,
+    VillageResource,
+    template_file,
+)
 from .text import mask, search_key
 
 
@@ -29,6 +61,96 @@ class LargeTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
+class RegistryImportExportMixin(ImportExportMixin):
+    """django-import-export with the registry's rules: imports all or nothing
+    with a report naming each bad row and column (households.resources);
+    exports only what the user may see (outreach.access), personal data masked
+    unless they hold the permission, and each export logged."""
+
+    import_template_name = "admin/import_export/registry_import.html"
+    # household_scope's prefix for this model's rows ("" for households,
+    # "household__" for members…), or None for lists without household data.
+    scope_prefix = None
+
+    def import_spec(self, request=None):
+        return self.get_import_resource_classes(request)[0].spec
+
+    def get_import_formats(self):
+        # Bound to the list's columns, so that the reader picks the right sheet.
+        return [file_format.for_spec(self.import_spec()) for file_format in FORMATS]
+
+    def get_export_formats(self):
+        return list(FORMATS)
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, FileProblem):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def get_import_context_data(self, **kwargs):
+        return {"import_spec": self.import_spec()}
+
+    def process_result(self, result, request):
+        if getattr(result, "problems", None):
+            # The registry changed between the preview and the confirmation: nothing was imported.
+            form = self.get_import_form_class(request)(self.get_import_formats(),
+                                                       self.get_import_resource_classes(request))
+            context = {**self.admin_site.each_context(request), "title": _("Import"), "opts": self.opts,
+                       "form": form, "result": result, "import_spec": self.import_spec(request)}
+            return TemplateResponse(request, [self.import_template_name], context)
+        return super().process_result(result, request)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_template_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_import_template"
+        return [path("import/template/<str:language>.<str:extension>", view, name=name)] + super().get_urls()
+
+    def import_template_view(self, request, language, extension):
+        """An empty list to fill in, headers in English or Vietnamese, with an example row."""
+        if language not in ("en", "vi") or extension not in ("csv", "xlsx"):
+            raise Http404
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        content_type = next(f().get_content_type() for f in FORMATS if f().get_extension() == extension)
+        response = HttpResponse(template_file(self.import_spec(request), language, extension),
+                                content_type=content_type)
+        name = f"{self.opts.model_name}-{'mau' if language == 'vi' else 'template'}.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def export_scope(self, request):
+        if self.scope_prefix is None:
+            return None
+        return household_scope(request.user, prefix=self.scope_prefix)
+
+    def get_export_queryset(self, request):
+        queryset = super().get_export_queryset(request)
+        scope = self.export_scope(request)
+        return queryset if scope is None else queryset.filter(scope)
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {"user": request.user}
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        dataset = self.get_data_for_export(request, queryset, **kwargs)
+        resource_class = self.choose_export_resource_class(kwargs.get("export_form"), request)
+        ExportLog.objects.create(
+            user=request.user, resource=str(resource_class.get_display_name()),
+            format=file_format.get_extension(), row_count=len(dataset),
+            personal_data=bool(resource_class.personal_columns) and request.user.has_perm(PERSONAL_DATA_PERMISSION),
+            filters={key: values for key, values in request.GET.lists()})
+        return file_format.export_data(dataset)
+
+
 class VillageInline(admin.TabularInline):
     model = Village
     extra = 0
@@ -36,7 +158,8 @@ class VillageInline(admin.TabularInline):
 
 
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(RegistryImportExportMixin, admin.ModelAdmin):
+    resource_classes = [CommuneResource]
     list_display = ["name", "code", "kind", "province_code"]
     list_filter = ["kind", "province_code"]
     search_fields = ["name", "code"]
@@ -53,7 +176,8 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(RegistryImportExportMixin, admin.ModelAdmin):
+    resource_classes = [VillageResource]
     list_display = ["name", "kind", "commune"]
     list_filter = ["kind", "commune"]
     list_select_related = ["commune"]
@@ -65,7 +189,7 @@ class VillageAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("commune")
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(PersonalDataMixin, admin.TabularInline):
     model = Member
     extra = 0
     fields = ["full_name", "relation", "date_of_birth", "sex", "ethnicity", "citizen_id", "si_number", "phone"]
@@ -104,8 +228,15 @@ def _warn_about_citizen_ids(request, members):
             messages.warning(request, f"{member.full_name}: {warning}")
 
 
+class HouseholdImportForm(forms.Form):
+    import_file = forms.FileField(label=_("File to import (xlsx or csv)"))
+
+
 @admin.register(Household)
-class HouseholdAdmin(LargeTableAdmin, SimpleHistoryAdmin):
+class HouseholdAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDataMixin, LargeTableAdmin,
+                     SimpleHistoryAdmin):
+    resource_classes = [HouseholdMemberResource]
+    scope_prefix = ""
     list_display = ["code", "head_name", "member_count", "commune", "village__name", "economic_status"]
     list_filter = ["economic_status", "commune"]
     list_select_related = ["commune", "village"]
@@ -142,6 +273,34 @@ class HouseholdAdmin(LargeTableAdmin, SimpleHistoryAdmin):
     def get_urls(self):
         calculator = self.admin_site.admin_view(self.calculator_view)
         return [path("calculator/", calculator, name="households_calculator")] + super().get_urls()
+
+    def has_import_permission(self, request):
+        # The list writes members (and villages) as well as households.
+        return super().has_import_permission(request) and request.user.has_perms(
+            ["households.add_member", "households.change_member", "households.add_village"])
+
+    def import_action(self, request, **kwargs):
+        """Households with members go through the fast pipeline (households.imports):
+        the file is checked, the counts shown, and it is imported on confirmation."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = HouseholdImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = imports.start_job(user=request.user, upload=form.cleaned_data["import_file"])
+            return redirect("admin:households_importjob_change", job.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import households with members"),
+            "form": form,
+            "import_spec": HOUSEHOLD_SPEC,
+            "jobs": ImportJob.objects.filter(user=request.user)[:10],
+            "async_rows": settings.HOUSEHOLD_IMPORT_ASYNC_ROWS,
+        }
+        return TemplateResponse(request, "admin/households/import_households.html", context)
+
+    def process_import(self, request, **kwargs):
+        return redirect("admin:households_household_import")
 
     def calculator_view(self, request):
         """What a household, or a number of members, or a chosen income would pay."""
@@ -192,7 +351,10 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(LargeTableAdmin, SimpleHistoryAdmin):
+class MemberAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDataMixin, LargeTableAdmin,
+                  SimpleHistoryAdmin):
+    resource_classes = [HouseholdMemberResource]
+    scope_prefix = "household__"
     list_display = [
         "full_name", "household_code", "commune", "date_of_birth", "sex", "ethnicity",
         "masked_citizen_id", "masked_phone",
@@ -228,9 +390,17 @@ class MemberAdmin(LargeTableAdmin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         _warn_about_citizen_ids(request, [obj])
 
+    def import_action(self, request, **kwargs):
+        return redirect("admin:households_household_import")
+
+    def process_import(self, request, **kwargs):
+        return redirect("admin:households_household_import")
+
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(LargeTableAdmin, SimpleHistoryAdmin):
+class EnrolmentAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, LargeTableAdmin, SimpleHistoryAdmin):
+    resource_classes = [EnrolmentResource]
+    scope_prefix = "member__household__"
     list_display = [
         "member", "household_code", "scheme", "card_number", "coverage_start", "coverage_end", "status", "amount",
     ]
@@ -276,3 +446,118 @@ class ContributionRateAdmin(DatedRowAdmin):
 class PaymentPeriodAdmin(admin.ModelAdmin):
     list_display = ["scheme", "months", "effective_from", "effective_until"]
     list_filter = ["scheme"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Each user's imports of households with members: progress while a worker
+    runs them, then the counts to confirm, or the report of every bad row."""
+
+    list_display = ["created_at", "file_name", "user", "status", "total_rows", "outcome"]
+    list_filter = ["status"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff  # their own imports only
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("outcome"))
+    def outcome(self, job):
+        if not job.report:
+            return "—"
+        report = ImportReport.from_dict(job.report)
+        if report.problems:
+            return gettext("%(count)s problems") % {"count": len(report.problems)}
+        return report.summary()
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(function)
+
+        return [
+            path("<int:pk>/status/", view(self.status_view), name="households_importjob_status"),
+            path("<int:pk>/confirm/", view(self.confirm_view), name="households_importjob_confirm"),
+            path("<int:pk>/report.csv", view(self.report_view), name="households_importjob_report"),
+        ] + super().get_urls()
+
+    def job(self, request, pk) -> ImportJob:
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.job(request, object_id)
+        report = ImportReport.from_dict(job.report) if job.report else None
+        household_admin = self.admin_site._registry[Household]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": job.file_name,
+            "job": job,
+            "report": report,
+            "shown_problems": report.problems[:500] if report else [],
+            "shown_warnings": report.warnings[:100] if report else [],
+            "can_confirm": (job.status == ImportJob.Status.READY and job.user_id == request.user.pk
+                            and household_admin.has_import_permission(request)),
+        }
+        return TemplateResponse(request, "admin/households/importjob/detail.html", context)
+
+    def status_view(self, request, pk):
+        job = self.job(request, pk)
+        return JsonResponse({"status": job.status, "label": str(job.get_status_display()), "progress": job.progress,
+                             "running": job.is_running})
+
+    @method_decorator(require_POST)
+    def confirm_view(self, request, pk):
+        job = self.job(request, pk)
+        if job.user_id != request.user.pk or not self.admin_site._registry[Household].has_import_permission(request):
+            raise PermissionDenied
+        job = imports.confirm_job(job=job)
+        if job.status == ImportJob.Status.DONE:
+            messages.success(request, gettext("Imported: %(summary)s.") % {
+                "summary": ImportReport.from_dict(job.report).summary()})
+        return redirect("admin:households_importjob_change", job.pk)
+
+    def report_view(self, request, pk):
+        """Every problem of the file, to fix it in the spreadsheet."""
+        job = self.job(request, pk)
+        report = ImportReport.from_dict(job.report) if job.report else ImportReport(job.file_name)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow([gettext("row"), gettext("column"), gettext("value"), gettext("problem")])
+        for problem in report.problems + report.warnings:
+            writer.writerow([problem.row or "", problem.column, problem.value, problem.message])
+        return response
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """Who took which list out, when: read only."""
+
+    list_display = ["created_at", "user", "resource", "format", "row_count", "personal_data", "filters"]
+    list_filter = ["resource", "personal_data", "format"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    search_fields = ["user__username", "resource"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from . import validators
@@ -178,6 +179,9 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["household_id", "id"]
+        permissions = [
+            ("view_personal_data", _("Can see citizen IDs and phone numbers in full in exports")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"],
@@ -384,3 +388,68 @@ class PaymentPeriod(models.Model):
 
     def __str__(self):
         return f"{self.get_scheme_display()}: {self.months}"
+
+
+class ExportLog(models.Model):
+    """Who took which list out of the registry, and when (personal data law:
+    log who exported what)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user"))
+    resource = models.CharField(_("list"), max_length=100)
+    format = models.CharField(_("format"), max_length=10)
+    row_count = models.PositiveIntegerField(_("rows"))
+    personal_data = models.BooleanField(
+        _("IDs and phones in full"), default=False,
+        help_text=_("Whether citizen IDs and phone numbers were written in full rather than masked."),
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.resource} · {self.row_count} · {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class ImportJob(models.Model):
+    """One households-with-members file on its way in: checked, shown to the
+    user, then imported on confirmation. Large files run on a Celery worker,
+    so the job keeps the file, the progress and the report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to be checked")
+        CHECKING = "checking", _("checking")
+        READY = "ready", _("checked: waiting for confirmation")
+        REFUSED = "refused", _("refused: the file has errors")
+        IMPORT_QUEUED = "import_queued", _("waiting to be imported")
+        IMPORTING = "importing", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", pgettext_lazy("import", "failed")
+
+    RUNNING = (Status.QUEUED, Status.CHECKING, Status.IMPORT_QUEUED, Status.IMPORTING)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user"))
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="vi")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING

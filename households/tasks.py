@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import imports, services
 
 
 @shared_task(name="households.update_enrolment_statuses")
@@ -13,3 +13,10 @@ def update_enrolment_statuses(today: str | None = None) -> dict:
         "lapsed": services.mark_lapsed_enrolments(today=day),
         "activated": services.activate_started_enrolments(today=day),
     }
+
+
+@shared_task(name="households.run_import_job")
+def run_import_job(job_id: int, confirm: bool = False) -> str:
+    """Check a large households-with-members file, or import it once the user
+    confirmed; the admin polls the job for progress and shows its report."""
+    return imports.run_job(job_id, confirm=confirm)

@@ -62,14 +62,15 @@ def _area_of(user) -> tuple[set[int], set[int]]:
     return communes, villages
 
 
-def collector_scope(user) -> Q:
-    """Collectors whose work `user` may follow: all for provincial staff, their
+def collector_scope(user, *, prefix: str = "") -> Q:
+    """Collectors whose work `user` may follow (or, with `prefix` such as
+    "collector__", rows that belong to one): all for provincial staff, their
     agent's for a manager, themselves for a collector."""
     if is_provincial_staff(user):
         return Q()
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return NOTHING
-    return Q(agent__managers=user) | Q(user=user)
+    return Q(**{f"{prefix}agent__managers": user}) | Q(**{f"{prefix}user": user})
 
 
 def visible_collectors(user):

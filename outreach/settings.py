@@ -111,6 +111,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded files (import files waiting for a worker). Private: never served by URL.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_URL = "media/"
 
 LOGIN_URL = "admin:login"
 
@@ -179,6 +182,13 @@ SMS_GATEWAY_ERROR_CODES = {
                  "unauthorized", "insufficient_credit"])},
 }
 # --- end of Reminders ---------------------------------------------------------
+
+# --- Lists in and out (step 5) -------------------------------------------------
+# An import is all or nothing: rows are written in one transaction or not at all.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Households-with-members files with more rows than this are checked and
+# imported by a Celery worker while the admin shows their progress.
+HOUSEHOLD_IMPORT_ASYNC_ROWS = env.int("HOUSEHOLD_IMPORT_ASYNC_ROWS", default=5_000)
 
 
 # --- Security -------------------------------------------------------------------

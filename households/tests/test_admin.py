@@ -45,9 +45,9 @@ def count_queries(client, url):
 
 @pytest.mark.parametrize("model", ["household", "member", "enrolment"])
 def test_changelists_run_a_fixed_number_of_queries_whatever_the_rows(staff_client, model):
-    # session, user, 2× permissions, the commune filter's choices, count, the page's rows;
-    # PostgreSQL first asks its planner for the table's size.
-    expected = 7 + (connection.vendor == "postgresql")
+    # session, user, 2× permissions, the user's role (scoping), the commune filter's choices,
+    # count, the page's rows; PostgreSQL first asks its planner for the table's size.
+    expected = 8 + (connection.vendor == "postgresql")
     url = reverse(f"admin:households_{model}_changelist")
     make_registry(3)
     few, _ = count_queries(staff_client, url)

@@ -1,0 +1,97 @@
+"""Admin classes that show each role only its part of the province.
+
+Every admin class of a model that reaches a household inherits
+`HouseholdScopedAdmin` with the path to the household: its changelist,
+change and delete pages, history, search, autocomplete (Django asks the
+related admin's get_queryset), actions and exports then go through
+outreach.access.household_scope — the one place that decides.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from households.text import mask
+
+from .access import collector_scope, household_scope
+
+PERSONAL_DATA_PERMISSION = "households.view_personal_data"
+
+
+class ScopedHistoryMixin:
+    """django-simple-history's history pages look rows up by id, past
+    get_queryset: open them only for rows the user may see."""
+
+    def _in_scope_or_404(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
+class HouseholdScopedAdmin(ScopedHistoryMixin, admin.ModelAdmin):
+    scope_prefix = ""  # from this model to its household: "" for Household, "household__" for Member…
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(household_scope(request.user, prefix=self.scope_prefix))
+
+
+class CollectorScopedAdmin(ScopedHistoryMixin, admin.ModelAdmin):
+    """Collectors (and their assignments, targets, visits…) of the agents a manager runs."""
+
+    collector_prefix = ""  # "" for Collector, "collector__" for Assignment…
+
+    def get_queryset(self, request):
+        scope = collector_scope(request.user, prefix=self.collector_prefix)
+        return super().get_queryset(request).filter(scope).distinct()
+
+
+def may_see_personal_data(request) -> bool:
+    return request.user.has_perm(PERSONAL_DATA_PERMISSION)
+
+
+class PersonalDataMixin:
+    """For admin classes and inlines: citizen ID, social-insurance number and
+    phone in full only for the roles that need them (the permission
+    households.view_personal_data); the others see them masked, read-only."""
+
+    def _personal_fields(self):
+        names = {f.name for f in self.model._meta.fields}
+        return [f for f in ("citizen_id", "si_number", "phone") if f in names]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if may_see_personal_data(request):
+            return fields
+        personal = self._personal_fields()
+        # In place of the field where it is declared; once, where Django also appends the read-only ones.
+        return list(dict.fromkeys(f"masked_{f}" if f in personal else f for f in fields))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if may_see_personal_data(request):
+            return readonly
+        return readonly + [f"masked_{f}" for f in self._personal_fields()]
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        return exclude if may_see_personal_data(request) else exclude + self._personal_fields()
+
+    @admin.display(description=_("citizen ID"))
+    def masked_citizen_id(self, obj):
+        return mask(obj.citizen_id)
+
+    @admin.display(description=_("social-insurance number"))
+    def masked_si_number(self, obj):
+        return mask(obj.si_number)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj):
+        return mask(obj.phone)

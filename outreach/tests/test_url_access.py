@@ -1,0 +1,198 @@
+"""Every URL of the project, asked by every role, never shows a household
+outside that role's area.
+
+The test walks the URL resolver, so a URL added later is walked too; a URL
+whose parameters it does not know how to fill fails the test until
+`concrete_urls` learns them.
+"""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from collectors.models import Payment, Visit
+from collectors.payments import record_payment
+from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
+from households.models import Enrolment, Household, Member
+from households.quotes import quote_household_payment
+from households.tests.factories import CommuneFactory, EnrolmentFactory, HouseholdFactory, MemberFactory
+from outreach.roles import AGENT_MANAGER, COMMUNE_OFFICER, ensure_roles
+
+pytestmark = pytest.mark.django_db
+
+# What must never appear outside the area: the outside household's identity and personal data.
+OUTSIDE = {
+    "code": "OUTSIDE-HGD-0001",
+    "name": "Zyxwv Outsider",
+    "citizen_id": "066199999999",
+    "phone": "0987000111",
+    "receipt": "RCPT-OUTSIDE-9",
+    "note": "note-of-the-outside-visit",
+}
+# Models whose rows belong to a household: outside ones must not even open.
+HOUSEHOLD_MODELS = {
+    "households.household", "households.member", "households.enrolment", "collectors.visit",
+    "collectors.payment", "collectors.referral", "reminders.reminder", "reminders.message",
+    "reminders.reminderoptout", "reminders.householdemail",
+}
+
+
+def walk(patterns=None, prefix=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def household_with_everything(collector, *, code, name, citizen_id, phone, receipt, note):
+    household = HouseholdFactory(code=code, phone=phone)
+    AssignmentFactory(collector=collector, commune=household.commune, start=date(2020, 1, 1))
+    member = MemberFactory(household=household, relation=Member.Relation.HEAD, full_name=name,
+                           citizen_id=citizen_id, phone=phone, date_of_birth=date(1970, 1, 1))
+    EnrolmentFactory(member=member, coverage_start=date.today() - timedelta(days=300),
+                     coverage_end=date.today() + timedelta(days=10))
+    quote = quote_household_payment(household=household, members=[member], scheme="bhyt_hgd", months=3,
+                                     day=date.today())
+    record_payment(collector=collector, household=household, members=[member], scheme="bhyt_hgd", months=3,
+                   paid_on=date.today(), receipt_number=receipt, amount=quote.total, recorded_by=collector.user)
+    import uuid
+
+    from django.utils import timezone
+
+    Visit.objects.create(client_id=uuid.uuid4(), collector=collector, household=household, member=member,
+                         visited_at=timezone.now(), outcome="interested", note=note)
+    return household
+
+
+@pytest.fixture
+def world():
+    groups = ensure_roles()
+    inside_collector, outside_collector = CollectorFactory(), CollectorFactory(agent=AgentFactory())
+    inside = household_with_everything(
+        inside_collector, code="INSIDE-HGD-0001", name="Inside Person", citizen_id="066188888888",
+        phone="0987000222", receipt="RCPT-INSIDE-1", note="note-of-the-inside-visit")
+    outside = household_with_everything(outside_collector, **OUTSIDE)
+    manager = UserFactory(username="manager", is_staff=True)
+    manager.groups.add(groups[AGENT_MANAGER])
+    inside_collector.agent.managers.add(manager)
+    officer = UserFactory(username="officer", is_staff=True)
+    officer.groups.add(groups[COMMUNE_OFFICER])
+    inside.commune.officers.add(officer)
+    nobody = UserFactory(username="nobody", is_staff=True)
+    roles = {"agent manager": manager, "commune officer": officer, "collector": inside_collector.user,
+             "staff without a role": nobody, "anonymous": None}
+    return inside, outside, roles
+
+
+def outside_object(model, outside):
+    """The outside household's row of `model`, or any row (or none) for other models."""
+    found = {
+        Household: outside,
+        Member: outside.members.first(),
+        Enrolment: Enrolment.objects.filter(member__household=outside).first(),
+        Payment: outside.payments.first(),
+        Visit: outside.visits.first(),
+    }
+    if model in found:
+        return found[model]
+    label = model._meta.label_lower
+    if label in HOUSEHOLD_MODELS and hasattr(model, "household"):
+        return model.objects.filter(household=outside).first()
+    return model.objects.order_by("pk").first()
+
+
+def model_in(route):
+    match = re.match(r"admin/(\w+)/(\w+)/", route)
+    if match:
+        try:
+            return apps.get_model(match[1], match[2])
+        except LookupError:
+            return None
+    return None
+
+
+def concrete_urls(route, outside):
+    """The URLs to ask for a route, with its parameters filled in; the second
+    value says whether it names an outside household's row."""
+    model = model_in(route)
+    target = outside_object(model, outside) if model else None
+    object_pk = str(target.pk) if target is not None else "999999"
+    names_outside = ("<" in route and model is not None and model._meta.label_lower in HOUSEHOLD_MODELS
+                     and target is not None)
+    values = {
+        "object_id": object_pk,
+        "pk": str(outside.pk) if route.startswith("field/") else object_pk,
+        "id": object_pk,
+        "language": "vi",
+        "extension": "csv",
+        "content_type_id": str(ContentType.objects.get_for_model(Household).pk),
+    }
+    if "(?P<app_label>" in route:
+        return [(f"/admin/{label}/", False) for label in ("households", "collectors", "reminders", "reports")]
+    if "(?P<url>" in route:
+        return [("/admin/no-such-page/", False)]
+    unknown = []
+
+    def fill(match):
+        name = match[1]
+        if name not in values:
+            unknown.append(name)
+            return ""
+        if name == "object_id" and "content_type_id" in route:
+            return str(outside.pk)
+        return values[name]
+
+    url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", fill, route).lstrip("^").rstrip("$")
+    assert not unknown, f"test_url_access does not know how to fill {unknown} in {route!r}: teach concrete_urls"
+    return [(url.replace("\\", ""), names_outside or route.startswith("field/h/"))]
+
+
+def test_no_url_shows_anything_of_a_household_outside_the_roles_area(client, world):
+    inside, outside, roles = world
+    routes = sorted(set(walk()))
+    assert len(routes) > 100  # the admin's and the field pages' URLs are all there
+    leaks = []
+    for role, user in roles.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for route in routes:
+            for url, names_outside in concrete_urls(route, outside):
+                if "logout" in url:
+                    continue
+                response = client.get(url)
+                body = response.content.decode(errors="replace") if response.status_code == 200 else ""
+                shown = [marker for marker in OUTSIDE.values() if marker in body]
+                if names_outside and response.status_code == 200:
+                    leaks.append(f"{role}: {url} opened an outside household's row ({response.status_code})")
+                elif shown:
+                    leaks.append(f"{role}: {url} shows {shown}")
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_the_roles_do_see_their_own_area(client, world):
+    """The walk above would pass if nobody saw anything: check the inside is shown."""
+    inside, outside, roles = world
+    for role in ["agent manager", "commune officer"]:
+        client.force_login(roles[role])
+        html = client.get("/admin/households/household/").content.decode()
+        assert "INSIDE-HGD-0001" in html and "OUTSIDE-HGD-0001" not in html
+    client.force_login(roles["collector"])
+    assert "Inside Person" in client.get(f"/field/h/{inside.pk}/").content.decode()
+    assert client.get(f"/field/h/{outside.pk}/").status_code == 404
+
+
+def test_field_forms_refuse_an_outside_household_and_change_nothing(client, world):
+    inside, outside, roles = world
+    client.force_login(roles["collector"])
+    visits, payments = Visit.objects.count(), Payment.objects.count()
+    for action in ["visit", "pay", "referral"]:
+        response = client.post(f"/field/h/{outside.pk}/{action}/", {"outcome": "interested",
+                                                                   "visited_at": "01/11/2026 10:00"})
+        assert response.status_code == 404
+    assert (Visit.objects.count(), Payment.objects.count()) == (visits, payments)
