@@ -108,6 +108,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["code"]
+        indexes = [
+            # A commune's or a village's households in code order, without walking the whole province.
+            models.Index(fields=["commune", "code"], name="household_commune_code_idx"),
+            models.Index(fields=["village", "code"], name="household_village_code_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(phone__isnull=True) | Q(phone__regex=validators.MOBILE_RE),

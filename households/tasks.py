@@ -20,3 +20,12 @@ def run_import_job(job_id: int, confirm: bool = False) -> str:
     """Check a large households-with-members file, or import it once the user
     confirmed; the admin polls the job for progress and shows its report."""
     return imports.run_job(job_id, confirm=confirm)
+
+
+@shared_task(name="households.trim_audit_history")
+def trim_audit_history() -> None:
+    """Nightly: the audit trail is kept AUDIT_RETENTION_DAYS, then deleted."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("clean_old_history", auto=True, days=settings.AUDIT_RETENTION_DAYS, verbosity=0)

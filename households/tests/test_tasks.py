@@ -60,3 +60,20 @@ def test_a_real_worker_runs_the_nightly_job_through_the_broker(celery_worker):
     result = update_enrolment_statuses.delay(TODAY.isoformat())
     assert result.get(timeout=30) == {"lapsed": 1, "activated": 1}
     assert statuses(*cover) == ["lapsed", "active", "active", "pending", "cancelled"]
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_is_kept_for_the_retention_period_then_trimmed(settings):
+    from datetime import datetime, timezone as tz
+
+    from households.tasks import trim_audit_history
+    from households.tests.factories import MemberFactory
+
+    settings.AUDIT_RETENTION_DAYS = 30
+    member = MemberFactory()
+    member.full_name = "Đã sửa"
+    member.save()
+    old, new = member.history.order_by("history_date")
+    type(old).objects.filter(pk=old.pk).update(history_date=datetime(2020, 1, 1, tzinfo=tz.utc))
+    trim_audit_history()
+    assert list(member.history.values_list("full_name", flat=True)) == ["Đã sửa"]
