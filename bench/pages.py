@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outreach.settings")
 
 import django  # noqa: E402
@@ -31,10 +32,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import include, path  # noqa: E402
 
 from collectors.models import Agent, Assignment, Collector  # noqa: E402
 from households.models import Household, Member  # noqa: E402
@@ -42,14 +41,6 @@ from households.search import member_filter  # noqa: E402
 from outreach.roles import PROVINCIAL_STAFF, ensure_roles  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-
-
-def minimal(request):
-    return HttpResponse("ok")
-
-
-# The project's URLs plus a minimal view: the baseline of what any request costs.
-urlpatterns = [path("bench/minimal/", minimal), path("", include("outreach.urls"))]
 
 
 def seed(households: int):
@@ -147,7 +138,7 @@ def main():
     ]
     rows = []
     # Plain HTTP in-process, static files from the app folders (no collectstatic).
-    plain = {"ROOT_URLCONF": __name__, "ALLOWED_HOSTS": ["*"], "SECURE_SSL_REDIRECT": False,
+    plain = {"ROOT_URLCONF": "bench_urls", "ALLOWED_HOSTS": ["*"], "SECURE_SSL_REDIRECT": False,
              "STORAGES": {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                           "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}}
     with override_settings(**plain):
@@ -186,13 +177,13 @@ def main():
     if not uses_index:
         text += "\n```\n" + plan + "\n```\n"
     if args.record:
-        record(text)
+        record_section("Pages", text)
 
 
-def record(text: str):
-    """Replace (or add) the "## Pages" section of docs/performance.md, leaving the others."""
+def record_section(title: str, text: str):
+    """Replace (or add) the "## <title>" section of docs/performance.md, leaving the others."""
     current = DOCS.read_text() if DOCS.exists() else "# Performance\n"
-    start = current.find("\n## Pages")
+    start = current.find(f"\n## {title}\n")
     if start == -1:
         updated = current.rstrip("\n") + "\n\n" + text
     else:

@@ -21,9 +21,13 @@ def test_every_message_has_a_vietnamese_translation():
     assert untranslated == []
 
 
+def _catalogue(entries):
+    return {(e.msgctxt, e.msgid): e.msgstr_plural or e.msgstr for e in entries}
+
+
 def test_the_compiled_catalogue_matches_the_translations():
-    po = {e.msgid: e.msgstr for e in polib.pofile(str(CATALOGUE / "django.po")) if e.translated()}
-    mo = {e.msgid: e.msgstr for e in polib.mofile(str(CATALOGUE / "django.mo")) if e.msgid}
+    po = _catalogue(e for e in polib.pofile(str(CATALOGUE / "django.po")) if e.translated())
+    mo = _catalogue(e for e in polib.mofile(str(CATALOGUE / "django.mo")) if e.msgid)
     assert mo == po, "run `make messages` after editing django.po"
 
 
