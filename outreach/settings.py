@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "households",
     "collectors",
     "reminders",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,102 @@
+"""The province dashboard on a small known world (see world.py): every number."""
+
+from datetime import date
+
+import pytest
+
+from reports.selectors import Filters, province_dashboard
+
+pytestmark = pytest.mark.django_db
+
+MAY = date(2026, 5, 1)
+
+
+def rows(board, key):
+    return board.table(key).rows
+
+
+def column(board, key, index):
+    return [row[index] for row in rows(board, key)]
+
+
+def test_coverage_by_commune_ranked_with_the_population_share_where_known(world):
+    board = province_dashboard(world.staff, Filters())
+    # A: 5 members, 4 insured (m4 lapsed; m5's BHYT cancelled but BHXH in force); B: 4 members, m6 and m9 insured.
+    assert rows(board, "coverage") == [
+        ["Xã An Thử", 90101, 5, 4, 0.8, 2, 2, 100, 0.04],
+        ["Xã Bình Thử", 90102, 4, 2, 0.5, 2, 0, None, None],
+    ]
+    assert [(card.label, card.value) for card in board.cards] == [
+        ("Members known", 9), ("Insured today (either scheme)", 6), ("Coverage of known members", 6 / 9),
+        ("Voluntary social insurance participants", 2), ("Household health insurance members", 4),
+        ("Health insurance cards ending within 30 days", 2),
+    ]
+
+
+def test_household_health_insurance_month_by_month_counts_cover_in_force_on_each_months_last_day(world):
+    board = province_dashboard(world.staff, Filters(start=date(2024, 1, 1), end=MAY))
+    expected = {date(2024, m, 1): 1 for m in range(1, 6)}  # m7, until 31/05/2024
+    expected |= {date(2025, 3, 1): 1, date(2025, 4, 1): 1}  # m4 from 10/03/2025 (not 28/02)
+    expected |= {date(2025, 5, 1): 2}  # + m6 from 10/05/2025
+    expected |= {date(2025, m, 1): 4 for m in range(6, 13)} | {date(2026, 1, 1): 4}  # + m1, m2
+    expected |= {date(2026, 2, 1): 5}  # + m9 from 15/02
+    expected |= {date(2026, 3, 1): 4, date(2026, 4, 1): 4}  # m4 ended 09/03
+    expected |= {MAY: 4}  # on 20/05: m1, m2, m9 and m6's renewed card
+    table = rows(board, "bhyt_monthly")
+    assert {row[0]: row[1] for row in table} == {m: expected.get(m, 0) for m, *_ in table}
+    assert len(table) == 29
+    may = table[-1]
+    assert may == [MAY, 4, 0, 2, 1.0]  # no change on April; May 2025: 2, so +100 %
+    assert table[0][2] is None and table[0][3] is None  # nothing kept before January 2024
+
+
+def test_voluntary_social_insurance_month_by_month_and_year_over_year(world):
+    board = province_dashboard(world.staff, Filters(start=date(2025, 6, 1), end=MAY))
+    assert column(board, "bhxh_monthly", 1) == [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2]
+    assert rows(board, "bhxh_monthly")[1] == [date(2025, 7, 1), 1, 1, 0, None]
+    yoy = rows(board, "bhxh_yoy")
+    assert board.table("bhxh_yoy").columns[1].label == "2024"
+    assert yoy[0] == ["01", 0, 0, 1]
+    assert yoy[3] == ["04", 0, 0, 2]
+    assert yoy[6] == ["07", 0, 1, None]  # July 2026 is still to come
+    assert yoy[11] == ["12", 0, 1, None]
+
+
+def test_new_enrolments_renewals_and_lapses_per_month(world):
+    board = province_dashboard(world.staff, Filters(start=date(2025, 12, 1), end=MAY))
+    # P4 is cancelled and does not count; P7 (2023) is older than the kept months.
+    assert rows(board, "movements") == [
+        [date(2025, 12, 1), 0, 0, 0, 1],  # m8's voluntary cover ended 31/12
+        [date(2026, 1, 1), 0, 0, 0, 0],
+        [date(2026, 2, 1), 0, 0, 0, 0],
+        [date(2026, 3, 1), 0, 0, 0, 1],  # m4; m6's card was continued, so it is no lapse
+        [date(2026, 4, 1), 0, 2, 1, 0],  # P1: m1 on time, m2 after its end
+        [MAY, 2, 2, 2, 0],  # P2 and P5 new; P3 and P6 renewals, both on time
+    ]
+
+
+def test_cover_ending_within_30_60_and_90_days_by_commune(world):
+    board = province_dashboard(world.staff, Filters())
+    assert rows(board, "ending") == [
+        ["Xã An Thử", 2, 2, 2, 0, 1, 1],  # m1, m2 end 31/05; m5's voluntary cover 30/06
+        ["Xã Bình Thử", 0, 1, 1, 0, 0, 0],  # m9 ends 10/07
+    ]
+
+
+def test_reminder_outcomes(world):
+    board = province_dashboard(world.staff, Filters(start=date(2026, 3, 1), end=MAY))
+    assert rows(board, "reminders") == [
+        [date(2026, 3, 1), 1, 1, 1, 1.0],
+        [date(2026, 4, 1), 2, 0, 1, 0.5],  # m4 paid on the 30th day; m6 did not pay
+        [MAY, 0, 0, 0, None],  # queued reminders are not counted
+    ]
+
+
+def test_filters_by_commune_and_agent(world):
+    board = province_dashboard(world.staff, Filters(commune=world.b.pk, start=MAY, end=MAY))
+    assert rows(board, "coverage") == [["Xã Bình Thử", 90102, 4, 2, 0.5, 2, 0, None, None]]
+    assert rows(board, "movements") == [[MAY, 1, 1, 1, 0]]
+    # The post office's collector covers village Thôn 1 only: its households, its receipts.
+    board = province_dashboard(world.staff, Filters(agent=world.p.pk, start=MAY, end=MAY))
+    assert rows(board, "coverage") == [["Xã An Thử", 90101, 3, 3, 1.0, 2, 1, None, None]]
+    assert rows(board, "movements") == [[MAY, 1, 1, 1, 0]]
