@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOUSEHOLDS ?= 3000
 
-.PHONY: run test setup demo check messages clean
+.PHONY: run test setup demo check messages clean bench
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -31,6 +31,10 @@ test: setup
 check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+
+# Province-scale benchmarks against PostgreSQL (about 40 minutes); figures in docs/performance.md.
+bench: setup
+	$(PY) bench/run.py
 
 # Regenerate the Vietnamese catalogue after changing user-facing strings, then translate and compile.
 messages: setup
