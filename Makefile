@@ -25,7 +25,10 @@ run: demo
 	@echo "Serving on http://127.0.0.1:8000/ (admin: /admin/). Stop with Ctrl-C."
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
+# Under CI=true every test must run: use (or start) PostgreSQL, Redis and Chromium
+# unless DATABASE_URL already names a database.
 test: setup
+	@if [ "$$CI" = true ] && [ -z "$$DATABASE_URL" ]; then . .ci/services.sh || exit 1; fi; \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: setup
