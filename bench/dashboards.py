@@ -188,7 +188,7 @@ def main():
     from django.db import connection
     from django.test import Client, override_settings
 
-    from collectors.services import provincial_staff_group
+    from outreach.roles import provincial_staff_group
     from households.models import Enrolment, Household, Member
     from reports.months import add_months
     from reports.services import refresh_summaries

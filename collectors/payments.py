@@ -18,7 +18,7 @@ from households.quotes import HouseholdQuote, quote_household_payment
 from households.text import clean_spaces
 
 from .models import Collector, Payment, PaymentLine
-from .selectors import households_in_area
+from .selectors import check_in_area
 
 
 def support_months_used(member: Member) -> int:
@@ -31,18 +31,13 @@ def support_months_used(member: Member) -> int:
 def quote_for_collector(*, collector: Collector, household: Household, members, scheme: str, months: int,
                         paid_on: date, income: int | None = None) -> HouseholdQuote:
     """The quote a collector shows before saving; same checks as recording."""
-    _check_area(collector, household)
+    check_in_area(collector, household)
     used = support_months_used(members[0]) if scheme == Enrolment.Scheme.BHXH_VOLUNTARY and members else 0
     try:
         return quote_household_payment(household=household, members=list(members), scheme=scheme, months=months,
                                        day=paid_on, income=income, support_months_used=used)
     except ContributionError as error:
         raise ValidationError({error.field: error.message}) from None
-
-
-def _check_area(collector: Collector, household: Household) -> None:
-    if not households_in_area(collector).filter(pk=household.pk).exists():
-        raise ValidationError({"__all__": _("Household %(code)s is not in your area.") % {"code": household.code}})
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -49,6 +50,12 @@ def area_filter(collector: Collector, *, prefix: str = "", on=None) -> Q:
 
 def households_in_area(collector: Collector, *, on=None):
     return Household.objects.filter(area_filter(collector, on=on))
+
+
+def check_in_area(collector: Collector, household: Household) -> None:
+    """For services: refuse a household outside the collector's area."""
+    if not households_in_area(collector).filter(pk=household.pk).exists():
+        raise ValidationError({"__all__": _("Household %(code)s is not in your area.") % {"code": household.code}})
 
 
 # --- the field pages -------------------------------------------------------

@@ -3,72 +3,18 @@
 import uuid
 from datetime import date, datetime, time
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import Commune, Household, Member
+from households.models import Household, Member
 
-from .models import Agent, Assignment, Collector, Payment, Referral, Visit
+from .models import Collector, Payment, Referral, Visit
 from .payments import record_payment
-from .selectors import field_code_suffix, households_in_area
-
-PROVINCIAL_STAFF = "Provincial staff"
-# The apps whose data provincial staff keep in the admin.
-PROVINCIAL_STAFF_APPS = ["households", "collectors", "django_celery_beat"]
-
-
-def provincial_staff_group() -> Group:
-    group, _ = Group.objects.get_or_create(name=PROVINCIAL_STAFF)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=PROVINCIAL_STAFF_APPS))
-    return group
-
-
-@transaction.atomic
-def create_demo_accounts(*, password: str) -> list[tuple[str, str]]:
-    """The demo logins: one provincial staff member and two collectors working
-    for different agents in different communes. Re-running resets passwords."""
-    User = get_user_model()
-
-    def user(username, **fields):
-        account, _ = User.objects.update_or_create(username=username, defaults=fields)
-        account.set_password(password)
-        account.save()
-        return account
-
-    province = user("province", first_name="Cán bộ", last_name="BHXH tỉnh", is_staff=True)
-    province.groups.add(provincial_staff_group())
-
-    post_office, _ = Agent.objects.update_or_create(
-        code="BD-DLK", defaults={"name": "Bưu điện tỉnh Đắk Lắk", "kind": Agent.Kind.POST_OFFICE})
-    womens_union, _ = Agent.objects.update_or_create(
-        code="HPN-24580",
-        defaults={"name": "Hội Liên hiệp Phụ nữ xã Liên Sơn Lắk", "kind": Agent.Kind.WOMENS_UNION,
-                  "commune": Commune.objects.filter(code=24580).first()})
-
-    accounts = [("province", "provincial staff")]
-    for username, agent, code, name, phone, commune_code in [
-        ("collector1", post_office, "TV-0001", "Trần Thị Mai", "0912345601", 24259),
-        ("collector2", womens_union, "TV-0002", "H'Hen Ksor", "0912345602", 24580),
-    ]:
-        account = user(username, first_name=name)
-        collector, _ = Collector.objects.update_or_create(
-            user=account, defaults={"agent": agent, "code": code, "full_name": name, "phone": phone})
-        commune = Commune.objects.get(code=commune_code)
-        Assignment.objects.get_or_create(collector=collector, commune=commune, village=None)
-        accounts.append((username, f"collector, {commune.name}"))
-    return accounts
-
+from .selectors import check_in_area, field_code_suffix
 
 # --- the field pages ---------------------------------------------------------
-
-
-def _check_in_area(collector: Collector, household: Household) -> None:
-    if not households_in_area(collector).filter(pk=household.pk).exists():
-        raise ValidationError({"__all__": _("Household %(code)s is not in your area.") % {"code": household.code}})
 
 
 def visit_time(day: date) -> datetime:
@@ -110,7 +56,7 @@ def log_visit(
     existing = _existing_visit(client_id, collector)
     if existing is not None:
         return existing, False
-    _check_in_area(collector, household)
+    check_in_area(collector, household)
     visit = Visit(
         client_id=client_id, collector=collector, household=household, visited_at=visit_time(visited_on),
         outcome=outcome, decline_reason=decline_reason if outcome == Visit.Outcome.DECLINED else "", note=note,
@@ -182,7 +128,7 @@ def register_household(
     code = field_household_code(commune_id, client_id)
     existing = Household.objects.filter(code=code).first()
     if existing is not None:
-        _check_in_area(collector, existing)
+        check_in_area(collector, existing)
         return existing, False
     household = Household(
         code=code, commune_id=commune_id, village_id=village_id, address=address, phone=phone or None,
@@ -190,7 +136,7 @@ def register_household(
     )
     household.full_clean()
     household.save()
-    _check_in_area(collector, household)  # raising rolls the household back
+    check_in_area(collector, household)  # raising rolls the household back
     people = [Member(household=household, **fields) for fields in members]
     for person in people:
         person.full_clean(exclude=["household"])
@@ -209,7 +155,7 @@ def record_referral(
     """Who brought `household` in: another household of the area, or one of
     its members. Recording again replaces the earlier answer."""
     for each in (household, referred_by_household):
-        _check_in_area(collector, each)
+        check_in_area(collector, each)
     if referred_by_household.pk == household.pk:
         raise ValidationError({"__all__": _("A household cannot refer itself: choose another household.")})
     if referred_by_member is not None and referred_by_member.household_id != referred_by_household.pk:

@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from collectors.models import Assignment, Collector
-from collectors.services import PROVINCIAL_STAFF
+
+from .roles import PROVINCIAL_STAFF
 
 NOTHING = Q(pk__in=[])
 

@@ -62,3 +62,7 @@ def ensure_roles(**kwargs) -> dict[str, Group]:
         group.permissions.set(permissions)
         groups[name] = group
     return groups
+
+
+def provincial_staff_group() -> Group:
+    return ensure_roles()[PROVINCIAL_STAFF]

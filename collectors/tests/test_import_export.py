@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from collectors.models import Assignment, Collector
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
 from households.models import ExportLog
 from households.tests.factories import CommuneFactory, VillageFactory

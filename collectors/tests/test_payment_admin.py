@@ -6,7 +6,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from collectors.payments import record_payment
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import AssignmentFactory, CollectorFactory, UserFactory
 from households.models import Enrolment, Member
 from households.quotes import quote_household_payment

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import UserFactory
 from households.models import Enrolment, Member
 from households.tests.factories import (

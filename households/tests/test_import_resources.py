@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import UserFactory
 from households.models import Commune, Enrolment, Village
 from households.tests.factories import CommuneFactory, EnrolmentFactory, MemberFactory, VillageFactory

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
 from households.models import Enrolment, Household, Member
 from households.tests.factories import CommuneFactory, EnrolmentFactory, HouseholdFactory, MemberFactory, VillageFactory

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import UserFactory
 from households.tests.factories import MemberFactory
 

@@ -19,7 +19,7 @@ from collectors.payments import record_payment
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
 from households.models import Enrolment, Household, Member
 from households.quotes import quote_household_payment
-from households.tests.factories import CommuneFactory, EnrolmentFactory, HouseholdFactory, MemberFactory
+from households.tests.factories import EnrolmentFactory, HouseholdFactory, MemberFactory
 from outreach.roles import AGENT_MANAGER, COMMUNE_OFFICER, ensure_roles
 
 pytestmark = pytest.mark.django_db

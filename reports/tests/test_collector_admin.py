@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from collectors.models import CommissionRate, TrainingAttendance, TrainingCourse, TrainingSession
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import CollectorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

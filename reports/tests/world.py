@@ -15,7 +15,7 @@ from collectors.models import (
     Agent, CommissionRate, Payment, PaymentLine, Referral, Target, TrainingAttendance, TrainingCourse,
     TrainingSession, Visit,
 )
-from collectors.services import provincial_staff_group
+from outreach.roles import provincial_staff_group
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
 from households.models import Enrolment
 from households.tests.factories import CommuneFactory, EnrolmentFactory, HouseholdFactory, MemberFactory, VillageFactory

@@ -3,7 +3,7 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 
-from collectors.services import create_demo_accounts
+from outreach.demo import create_demo_accounts
 from households.models import Commune
 
 
