@@ -62,8 +62,13 @@ def log_visit(
         outcome=outcome, decline_reason=decline_reason if outcome == Visit.Outcome.DECLINED else "", note=note,
         follow_up_on=follow_up_on, latitude=latitude, longitude=longitude, payment=payment,
     )
-    # The form checked the rows it names; this keeps every other way in honest too.
-    visit.full_clean(exclude=["client_id", "collector", "household", "payment"])
+    # The form checked the rows it names; this keeps every other way in honest too. The client
+    # id's uniqueness was looked up above and the one CHECK constraint is tested here in Python,
+    # so neither costs another query on the phone's hottest path.
+    if outcome == Visit.Outcome.DECLINED and not decline_reason:
+        raise ValidationError({"decline_reason": _("Say why the household declined.")})
+    visit.full_clean(exclude=["client_id", "collector", "household", "payment"], validate_unique=False,
+                     validate_constraints=False)
     try:
         with transaction.atomic():
             visit.save()

@@ -118,3 +118,19 @@ def test_the_visit_form_runs_a_fixed_number_of_queries(client, collector, househ
     target = kit.household(collector)
     with django_assert_num_queries(VISIT_FORM_QUERIES):
         assert client.get(url(target)).status_code == 200
+
+
+def test_the_visit_service_refuses_a_decline_without_a_reason_whoever_calls_it():
+    import uuid
+
+    from django.core.exceptions import ValidationError
+
+    from collectors.services import log_visit
+
+    collector = kit.collector_with_area()
+    household = kit.household(collector)
+    with pytest.raises(ValidationError) as caught:
+        log_visit(collector=collector, household=household, client_id=uuid.uuid4(), outcome="declined",
+                  visited_on=kit.today())
+    assert caught.value.message_dict == {"decline_reason": ["Say why the household declined."]}
+    assert not household.visits.exists()
