@@ -75,3 +75,20 @@ def _test_settings():
         AXES_ENABLED=False,
     ):
         yield
+
+
+@pytest.fixture
+def staff(client, db):
+    """A provincial staff member, signed in on `client`."""
+    from collectors.tests.factories import UserFactory
+    from outreach.roles import provincial_staff_group
+
+    user = UserFactory(username="staff", is_staff=True)
+    user.groups.add(provincial_staff_group())
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    return client

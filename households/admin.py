@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from outreach.access import household_scope
 from outreach.paginator import LargeTablePaginator
-from outreach.scoped_admin import HouseholdScopedAdmin, PersonalDataMixin
+from outreach.scoped_admin import HouseholdScopedAdmin, PersonalDataMixin, ViewOnlyAdmin
 
 from . import contributions as rules
 from . import imports, search
@@ -449,7 +449,7 @@ class PaymentPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ViewOnlyAdmin):
     """Each user's imports of households with members: progress while a worker
     runs them, then the counts to confirm, or the report of every bad row."""
 
@@ -464,15 +464,6 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff  # their own imports only
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("outcome"))
     def outcome(self, job):
@@ -544,7 +535,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
+class ExportLogAdmin(ViewOnlyAdmin):
     """Who took which list out, when: read only."""
 
     list_display = ["created_at", "user", "resource", "format", "row_count", "personal_data", "filters"]
@@ -553,11 +544,3 @@ class ExportLogAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     search_fields = ["user__username", "resource"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

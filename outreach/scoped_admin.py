@@ -53,6 +53,19 @@ class CollectorScopedAdmin(ScopedHistoryMixin, admin.ModelAdmin):
         return super().get_queryset(request).filter(scope).distinct()
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes (logs, jobs, summaries): looked at, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def may_see_personal_data(request) -> bool:
     return request.user.has_perm(PERSONAL_DATA_PERMISSION)
 

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import path
 
+from outreach.scoped_admin import ViewOnlyAdmin
+
 from . import views
 from .models import SummaryRun
 
 
 @admin.register(SummaryRun)
-class DashboardsAdmin(admin.ModelAdmin):
+class DashboardsAdmin(ViewOnlyAdmin):
     """Hangs the dashboards in the admin (its login, layout and language);
     the refresh runs themselves are not edited by hand, and the index shows
     the dashboards through templates/admin/index.html."""
@@ -27,11 +29,3 @@ class DashboardsAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return False  # no model list in the index: the "Dashboards" module links the pages
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

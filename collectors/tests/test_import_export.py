@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from collectors.models import Assignment, Collector
-from outreach.roles import provincial_staff_group
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
 from households.models import ExportLog
 from households.tests.factories import CommuneFactory, VillageFactory
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.django_db
 
 COLLECTORS = ["code", "full_name", "agent_code", "username", "phone", "active", "joined_on"]
 AREAS = ["collector_code", "commune_code", "village", "start", "end"]
-
-
-@pytest.fixture
-def staff(client):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

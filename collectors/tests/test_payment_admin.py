@@ -6,21 +6,12 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from collectors.payments import record_payment
-from outreach.roles import provincial_staff_group
-from collectors.tests.factories import AssignmentFactory, CollectorFactory, UserFactory
+from collectors.tests.factories import AssignmentFactory, CollectorFactory
 from households.models import Enrolment, Member
 from households.quotes import quote_household_payment
 from households.tests.factories import EnrolmentFactory, HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return user
 
 
 def a_payment():

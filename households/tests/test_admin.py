@@ -7,8 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from outreach.roles import provincial_staff_group
-from collectors.tests.factories import UserFactory
 from households.models import Enrolment, Member
 from households.tests.factories import (
     CommuneFactory,
@@ -18,14 +16,6 @@ from households.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return client
 
 
 def make_registry(households: int):

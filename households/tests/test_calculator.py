@@ -3,20 +3,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from outreach.roles import provincial_staff_group
-from collectors.tests.factories import UserFactory
 from households.models import Member
 from households.tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return client
 
 
 def calculate(client, **params):

@@ -31,14 +31,6 @@ def communes():
     CommuneFactory(code=24259, name="Xã Quảng Phú")
 
 
-@pytest.fixture
-def staff(client):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return user
-
-
 def upload(client, content, name="danh-sach.csv"):
     return client.post(reverse("admin:households_household_import"),
                        {"import_file": SimpleUploadedFile(name, content)}, follow=True)

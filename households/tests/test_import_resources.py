@@ -9,21 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from outreach.roles import provincial_staff_group
-from collectors.tests.factories import UserFactory
 from households.models import Commune, Enrolment, Village
 from households.tests.factories import CommuneFactory, EnrolmentFactory, MemberFactory, VillageFactory
 from households.tests.files import windows_1258, xlsx_file
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture(autouse=True)

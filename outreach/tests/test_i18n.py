@@ -8,8 +8,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from outreach.roles import provincial_staff_group
-from collectors.tests.factories import UserFactory
 from households.tests.factories import MemberFactory
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "vi" / "LC_MESSAGES"
@@ -38,14 +36,6 @@ def test_settings_are_vietnamese_first_in_vietnams_time_zone():
     assert project_settings.LANGUAGE_CODE == "vi"
     assert [code for code, _ in project_settings.LANGUAGES] == ["vi", "en"]
     assert project_settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
-
-
-@pytest.fixture
-def staff_client(client, db):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return client
 
 
 def test_the_admin_speaks_vietnamese_or_english_as_the_browser_asks(staff_client):

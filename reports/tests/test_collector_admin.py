@@ -10,18 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from collectors.models import CommissionRate, TrainingAttendance, TrainingCourse, TrainingSession
-from outreach.roles import provincial_staff_group
-from collectors.tests.factories import CollectorFactory, UserFactory
+from collectors.tests.factories import CollectorFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    user = UserFactory(username="staff", is_staff=True)
-    user.groups.add(provincial_staff_group())
-    client.force_login(user)
-    return client
 
 
 def trained(collector, course, days_ago):
