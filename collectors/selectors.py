@@ -28,19 +28,34 @@ from .models import Collector, Payment, PaymentLine, Target, Visit
 
 
 def active_collector(user) -> Collector | None:
-    """The user's Collector if they may use the field pages, else None."""
+    """The user's Collector if they may use the field pages, else None (read
+    with the user by outreach.auth.UserBackend: no query of its own)."""
     if not user.is_authenticated or not user.is_active:
         return None
-    collector = Collector.objects.filter(user=user, active=True).select_related("agent").first()
-    return collector
+    try:
+        collector = user.collector
+    except Collector.DoesNotExist:
+        return None
+    return collector if collector.active else None
+
+
+def current_places(collector: Collector, on=None) -> list[tuple[int, int | None]]:
+    """(commune id, village id or None for the whole commune) of the collector's
+    assignments in force on `on`; read once per Collector object, so a request
+    that lists and then writes asks the database once."""
+    on = on or timezone.localdate()
+    read = collector.__dict__.setdefault("_places_on", {})
+    if on not in read:
+        read[on] = list(collector.assignments.current(on).order_by("commune_id", "village_id")
+                       .values_list("commune_id", "village_id"))
+    return read[on]
 
 
 def area_filter(collector: Collector, *, prefix: str = "", on=None) -> Q:
     """A Q matching what lies in the collector's area; `prefix` reaches a
     household from another model ("household__", "member__household__")."""
-    on = on or timezone.localdate()
     area = Q(pk__in=[])  # no assignment: nothing
-    for commune_id, village_id in collector.assignments.current(on).values_list("commune_id", "village_id"):
+    for commune_id, village_id in current_places(collector, on):
         if village_id is None:
             area |= Q(**{f"{prefix}commune_id": commune_id})
         else:
@@ -53,8 +68,10 @@ def households_in_area(collector: Collector, *, on=None):
 
 
 def check_in_area(collector: Collector, household: Household) -> None:
-    """For services: refuse a household outside the collector's area."""
-    if not households_in_area(collector).filter(pk=household.pk).exists():
+    """For services: refuse a household outside the collector's area (the
+    same test as `area_filter`, on the household in hand)."""
+    if not any(household.commune_id == commune_id if village_id is None else household.village_id == village_id
+               for commune_id, village_id in current_places(collector)):
         raise ValidationError({"__all__": _("Household %(code)s is not in your area.") % {"code": household.code}})
 
 

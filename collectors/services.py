@@ -36,7 +36,6 @@ def _existing_visit(client_id: uuid.UUID, collector: Collector) -> Visit | None:
     return visit
 
 
-@transaction.atomic
 def log_visit(
     *,
     collector: Collector,
@@ -53,9 +52,6 @@ def log_visit(
 ) -> tuple[Visit, bool]:
     """Store a visit once: the same `client_id` sent again (a retry, the
     phone's outbox) returns the visit stored the first time. Returns (visit, created)."""
-    existing = _existing_visit(client_id, collector)
-    if existing is not None:
-        return existing, False
     check_in_area(collector, household)
     visit = Visit(
         client_id=client_id, collector=collector, household=household, visited_at=visit_time(visited_on),
@@ -63,17 +59,20 @@ def log_visit(
         follow_up_on=follow_up_on, latitude=latitude, longitude=longitude, payment=payment,
     )
     # The form checked the rows it names; this keeps every other way in honest too. The client
-    # id's uniqueness was looked up above and the one CHECK constraint is tested here in Python,
-    # so neither costs another query on the phone's hottest path.
+    # id's uniqueness is left to the database and the one CHECK constraint is tested here in
+    # Python, so neither costs a query on the phone's hottest path.
     if outcome == Visit.Outcome.DECLINED and not decline_reason:
         raise ValidationError({"decline_reason": _("Say why the household declined.")})
     visit.full_clean(exclude=["client_id", "collector", "household", "payment"], validate_unique=False,
                      validate_constraints=False)
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint when the caller holds a transaction
             visit.save()
-    except IntegrityError:  # the same id arrived twice at the same moment
-        return _existing_visit(client_id, collector) or Visit.objects.get(client_id=client_id), False
+    except IntegrityError:  # this id was stored before: a retry, or the outbox sending again
+        existing = _existing_visit(client_id, collector)
+        if existing is None:
+            raise
+        return existing, False
     return visit, True
 
 

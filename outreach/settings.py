@@ -197,7 +197,7 @@ HOUSEHOLD_IMPORT_ASYNC_ROWS = env.int("HOUSEHOLD_IMPORT_ASYNC_ROWS", default=5_0
 # passes with these (CI runs it in .ci/smoke).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out username + address pairs
-    "django.contrib.auth.backends.ModelBackend",
+    "outreach.auth.UserBackend",  # Django's ModelBackend, with the collector account
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1)  # hours

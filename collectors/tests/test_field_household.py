@@ -15,8 +15,8 @@ from households.models import Enrolment, Member
 from households.quotes import renewal_quote
 
 pytestmark = pytest.mark.django_db
-SEARCH_QUERIES = 6  # session, user, collector, area, households, their members
-HOUSEHOLD_QUERIES = 11  # session, user, collector, area, household, members, cover, 3 rates, visits
+SEARCH_QUERIES = 5  # session, user with collector, area, households, their members
+HOUSEHOLD_QUERIES = 10  # session, user with collector, area, household, members, cover, 3 rates, visits
 
 
 @pytest.fixture

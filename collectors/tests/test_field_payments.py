@@ -14,8 +14,8 @@ from households.models import Enrolment, Member
 from households.quotes import quote_household_payment
 
 pytestmark = pytest.mark.django_db
-PAY_FORM_QUERIES = 10  # session, user, collector, area, household, members, cover, 3 rates
-PREVIEW_QUERIES = 16  # the form's 10; the quote's area check (2), rates (3), members already in the ladder
+PAY_FORM_QUERIES = 9  # session, user with collector, area, household, members, cover, 3 rates
+PREVIEW_QUERIES = 13  # the form's 9; rates (3), members already in the ladder (the area is read once)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from households.models import Household, Member
 from households.tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-REGISTER_FORM_QUERIES = 6  # session, user, collector, area, assignments with places, villages of whole communes
+REGISTER_FORM_QUERIES = 5  # session, user with collector, area, assignments with places, villages of whole communes
 
 
 @pytest.fixture

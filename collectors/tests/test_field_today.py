@@ -18,7 +18,7 @@ from households.quotes import renewal_quote
 from households.tests.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db
-TODAY_QUERIES = 14  # session, user, collector, area, 3 rankings, households, members, cover, 3 rates, reminders
+TODAY_QUERIES = 13  # session, user with collector, area, 3 rankings, households, members, cover, 3 rates, reminders
 
 
 @pytest.fixture

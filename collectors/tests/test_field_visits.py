@@ -8,12 +8,16 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from collectors.models import Visit
 from collectors.tests import fieldkit as kit
 
 pytestmark = pytest.mark.django_db
-VISIT_FORM_QUERIES = 5  # session, user, collector, area, household
+VISIT_FORM_QUERIES = 4  # session, user with collector, area, household
+# The outbox's post: the form's 4, then the insert in its own transaction (BEGIN, INSERT, COMMIT);
+# the area check and the client id's uniqueness cost no query of their own.
+VISIT_POST_QUERIES = 7
 
 
 @pytest.fixture
@@ -120,6 +124,12 @@ def test_the_visit_form_runs_a_fixed_number_of_queries(client, collector, househ
         assert client.get(url(target)).status_code == 200
 
 
+def test_an_outbox_post_runs_a_fixed_number_of_queries(client, collector, household, django_assert_num_queries):
+    with django_assert_num_queries(VISIT_POST_QUERIES):
+        assert post_json(client, household, data()).status_code == 201
+    assert household.visits.count() == 1
+
+
 def test_the_visit_service_refuses_a_decline_without_a_reason_whoever_calls_it():
     import uuid
 
@@ -134,3 +144,38 @@ def test_the_visit_service_refuses_a_decline_without_a_reason_whoever_calls_it()
                   visited_on=kit.today())
     assert caught.value.message_dict == {"decline_reason": ["Say why the household declined."]}
     assert not household.visits.exists()
+
+
+def test_a_visit_id_of_another_collector_is_refused_without_storing_anything(client, collector, household):
+    body = data()
+    other = kit.collector_with_area()
+    Visit.objects.create(client_id=body["client_id"], collector=other, household=kit.household(other),
+                         outcome="interested", visited_at=timezone.now())
+    response = post_json(client, household, body)
+    assert response.status_code == 400
+    assert response.json()["errors"]["client_id"] == [
+        "This visit id is already used. Reload the page and log the visit again."]
+    assert not household.visits.exists()
+
+
+def test_a_collector_of_one_village_may_not_log_visits_in_another_village_of_the_commune():
+    from django.core.exceptions import ValidationError
+
+    from collectors.services import log_visit
+    from collectors.tests.factories import AssignmentFactory, CollectorFactory
+    from households.tests.factories import VillageFactory
+
+    owner = kit.collector_with_area()
+    village_collector = CollectorFactory()
+    AssignmentFactory(collector=village_collector, commune=owner.test_commune, village=owner.test_village,
+                      start=kit.today() - timedelta(days=30))
+    inside = kit.household(owner)
+    outside = kit.household(owner, village=VillageFactory(commune=owner.test_commune))
+    visit, created = log_visit(collector=village_collector, household=inside, client_id=uuid.uuid4(),
+                               outcome="interested", visited_on=kit.today())
+    assert created and visit.household == inside
+    with pytest.raises(ValidationError) as caught:
+        log_visit(collector=village_collector, household=outside, client_id=uuid.uuid4(), outcome="interested",
+                  visited_on=kit.today())
+    assert caught.value.message_dict == {"__all__": [f"Household {outside.code} is not in your area."]}
+    assert not outside.visits.exists()
