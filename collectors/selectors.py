@@ -54,12 +54,14 @@ def current_places(collector: Collector, on=None) -> list[tuple[int, int | None]
 def area_filter(collector: Collector, *, prefix: str = "", on=None) -> Q:
     """A Q matching what lies in the collector's area; `prefix` reaches a
     household from another model ("household__", "member__household__")."""
+    places = current_places(collector, on)
+    communes = [commune_id for commune_id, village_id in places if village_id is None]
+    villages = [village_id for _commune_id, village_id in places if village_id is not None]
     area = Q(pk__in=[])  # no assignment: nothing
-    for commune_id, village_id in current_places(collector, on):
-        if village_id is None:
-            area |= Q(**{f"{prefix}commune_id": commune_id})
-        else:
-            area |= Q(**{f"{prefix}village_id": village_id})
+    if communes:
+        area |= Q(**{f"{prefix}commune_id__in": communes})
+    if villages:
+        area |= Q(**{f"{prefix}village_id__in": villages})
     return area
 
 

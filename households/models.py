@@ -159,7 +159,10 @@ class Member(models.Model):
         SIBLING = "sibling", _("sibling")
         OTHER = "other", _("other relative")
 
-    household = models.ForeignKey(Household, models.CASCADE, related_name="members", verbose_name=_("household"))
+    # Indexed with the id (Meta.indexes): a household's member ids come from the index alone, so the
+    # joins household → member → enrolment of commune filters and the field pages skip the table.
+    household = models.ForeignKey(Household, models.CASCADE, related_name="members", verbose_name=_("household"),
+                                  db_index=False)
     full_name = models.CharField(_("full name"), max_length=100)
     search_key = models.CharField(_("search key"), max_length=100, editable=False, db_index=True)
     date_of_birth = models.DateField(_("date of birth"), validators=[validators.validate_not_in_future])
@@ -184,6 +187,7 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["household_id", "id"]
+        indexes = [models.Index(fields=["household", "id"], name="member_household_id_idx")]
         permissions = [
             ("view_personal_data", _("Can see citizen IDs and phone numbers in full in exports")),
         ]

@@ -17,17 +17,28 @@ def estimated_row_count(model, using="default"):
 
 
 class LargeTablePaginator(Paginator):
-    """Pages over tables of millions of rows without a full COUNT(*).
+    """Pages over tables of millions of rows without counting them all.
 
     An unfiltered list of a large table shows PostgreSQL's estimate of its
-    size; filtered lists and small tables are counted exactly.
+    size ("about N"); a filtered list is counted up to
+    ADMIN_EXACT_COUNT_LIMIT rows ("more than N" beyond: counting the 25,000
+    enrolments of a commune took longer than showing a page of them).
+    `count_is` tells templates which: "exact", "estimate" or "at_least".
     """
+
+    count_is = "exact"
 
     @cached_property
     def count(self):
         queryset = self.object_list
+        limit = settings.ADMIN_EXACT_COUNT_LIMIT
         if not queryset.query.where:
             estimate = estimated_row_count(queryset.model, queryset.db)
-            if estimate is not None and estimate >= settings.ADMIN_EXACT_COUNT_LIMIT:
+            if estimate is not None and estimate >= limit:
+                self.count_is = "estimate"
                 return estimate
-        return super().count
+        counted = queryset.order_by()[:limit + 1].count()
+        if counted > limit:
+            self.count_is = "at_least"
+            return limit
+        return counted

@@ -134,9 +134,10 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
-# Admin changelists count rows exactly only below this size; above it,
-# PostgreSQL's planner estimate is shown instead of a full COUNT(*).
-ADMIN_EXACT_COUNT_LIMIT = env.int("ADMIN_EXACT_COUNT_LIMIT", default=50_000)
+# Admin changelists count rows exactly only up to this many: a larger table
+# unfiltered shows PostgreSQL's estimate ("about"), a larger filtered list
+# "more than" this (outreach.paginator).
+ADMIN_EXACT_COUNT_LIMIT = env.int("ADMIN_EXACT_COUNT_LIMIT", default=10_000)
 
 LOGGING = {
     "version": 1,

@@ -179,9 +179,28 @@ def test_unfiltered_large_lists_show_an_estimate_instead_of_counting(staff_clien
     assert response.status_code == 200
     assert not [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"].upper()]
     assert response.context["cl"].result_count == 24  # ANALYZE counted a table this small exactly
-    # A filtered list is still counted exactly.
+    assert "about 24 members" in response.content.decode()
+    # A filtered list is counted, up to the limit.
     response = staff_client.get(reverse("admin:households_member_changelist"), {"sex__exact": "F"})
     assert response.context["cl"].result_count == 0
+
+
+def test_a_filtered_list_is_counted_up_to_the_limit_and_says_more_than(staff_client, settings):
+    settings.ADMIN_EXACT_COUNT_LIMIT = 10
+    make_registry(12)  # 24 members, 12 of each sex
+    url = reverse("admin:households_member_changelist")
+    with CaptureQueriesContext(connection) as ctx:
+        response = staff_client.get(url, {"relation__exact": "head"})
+    # (read now: the next request empties Django's query log)
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 11" in counts[0]
+    html = response.content.decode()
+    paginator = html.split('<p class="paginator">')[1].split("</p>")[0]
+    assert "more than 10 members" in paginator and "12" not in paginator
+    assert len(response.context["cl"].result_list) == 12  # the page itself still lists every head
+    assert "more than 10 results" in staff_client.get(url, {"relation__exact": "head", "q": "a"}).content.decode()
+    small = staff_client.get(url, {"relation__exact": "head", "q": "no such name"})
+    assert "0 members" in small.content.decode()
 
 
 def test_every_change_to_a_member_is_audited_with_who_and_what(staff_client):
