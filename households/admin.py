@@ -20,7 +20,7 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from outreach.access import household_scope
-from outreach.paginator import LargeTablePaginator
+from outreach.paginator import LargeTableChangeList, LargeTablePaginator
 from outreach.scoped_admin import HouseholdScopedAdmin, PersonalDataMixin, ViewOnlyAdmin
 
 from . import contributions as rules
@@ -59,6 +59,9 @@ class LargeTableAdmin(admin.ModelAdmin):
     paginator = LargeTablePaginator
     show_full_result_count = False
     list_per_page = 50
+
+    def get_changelist(self, request, **kwargs):
+        return LargeTableChangeList
 
 
 class RegistryImportExportMixin(ImportExportMixin):

@@ -112,6 +112,7 @@ class Household(models.Model):
             # A commune's or a village's households in code order, without walking the whole province.
             models.Index(fields=["commune", "code"], name="household_commune_code_idx"),
             models.Index(fields=["village", "code"], name="household_village_code_idx"),
+            models.Index(fields=["phone"], name="household_phone_idx"),  # searched by phone number
         ]
         constraints = [
             models.CheckConstraint(
@@ -248,7 +249,9 @@ class Enrolment(models.Model):
         LAPSED = "lapsed", _("lapsed")
         CANCELLED = "cancelled", _("cancelled")
 
-    member = models.ForeignKey(Member, models.CASCADE, related_name="enrolments", verbose_name=_("member"))
+    # Indexed with the id (Meta.indexes), as members are with their household.
+    member = models.ForeignKey(Member, models.CASCADE, related_name="enrolments", verbose_name=_("member"),
+                               db_index=False)
     scheme = models.CharField(_("scheme"), max_length=10, choices=Scheme.choices)
     card_number = CardNumberField(
         _("card number"), blank=True, validators=[validators.validate_card_number],
@@ -269,6 +272,7 @@ class Enrolment(models.Model):
         indexes = [
             models.Index(fields=["status", "coverage_end"], name="enrolment_status_end_idx"),
             models.Index(fields=["card_number"], name="enrolment_card_number_idx"),
+            models.Index(fields=["member", "id"], name="enrolment_member_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

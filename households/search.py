@@ -4,9 +4,9 @@ the field pages: a name typed with or without diacritics, or an identifier
 
 import re
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from .models import Enrolment, Member
+from .models import Enrolment, Household, Member
 from .text import search_key
 from .validators import normalize_card_number, normalize_phone, si_number_from_card
 
@@ -41,18 +41,21 @@ def search_households(queryset, term: str):
     term = term.strip()
     if not term:
         return queryset
-    matching_member = Member.objects.filter(member_filter(term), household=OuterRef("pk"))
-    q = Q(code=term) | Exists(matching_member)
+    own = Q(code=term)
     if _IDENTIFIER.match(term):
-        q |= Q(phone=normalize_phone(term))
-    return queryset.filter(q)
+        own |= Q(phone=normalize_phone(term))
+    # One set of ids (a UNION) rather than an OR of the household's columns and an EXISTS on its
+    # members: PostgreSQL answers the OR by reading every household (1M: 174 → 76 ms).
+    found = Member.objects.filter(member_filter(term)).order_by().values("household_id").union(
+        Household.objects.filter(own).order_by().values("pk"))
+    return queryset.filter(pk__in=found)
 
 
 def search_enrolments(queryset, term: str):
     term = term.strip()
     if not term:
         return queryset
-    matching_member = Member.objects.filter(member_filter(term), pk=OuterRef("member_id"))
-    return queryset.filter(Q(card_number=normalize_card_number(term)) | Exists(matching_member))
-
-
+    matching_members = Member.objects.filter(member_filter(term)).order_by().values("pk")
+    found = Enrolment.objects.filter(member__in=matching_members).order_by().values("pk").union(
+        Enrolment.objects.filter(card_number=normalize_card_number(term)).order_by().values("pk"))
+    return queryset.filter(pk__in=found)

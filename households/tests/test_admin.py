@@ -36,8 +36,8 @@ def count_queries(client, url):
 @pytest.mark.parametrize("model", ["household", "member", "enrolment"])
 def test_changelists_run_a_fixed_number_of_queries_whatever_the_rows(staff_client, model):
     # session, user, 2× permissions, the user's role (scoping), the commune filter's choices,
-    # count, the page's rows; PostgreSQL first asks its planner for the table's size.
-    expected = 8 + (connection.vendor == "postgresql")
+    # count, the page's ids, its rows; PostgreSQL first asks its planner for the table's size.
+    expected = 9 + (connection.vendor == "postgresql")
     url = reverse(f"admin:households_{model}_changelist")
     make_registry(3)
     few, _ = count_queries(staff_client, url)
@@ -91,6 +91,27 @@ def test_household_search_finds_by_code_or_member_name_without_duplicates(staff_
     assert search(staff_client, "household", "24259000123") == [household]
     assert search(staff_client, "household", "ksor") == [household]
     assert search(staff_client, "household", "hhen") == [household]
+
+
+def test_household_search_by_its_phone_or_a_members_identifiers(staff_client):
+    household = HouseholdFactory(phone="0912000111")
+    MemberFactory(household=household, citizen_id="066080012345", relation=Member.Relation.HEAD)
+    MemberFactory(household=household, si_number="6601234567")
+    HouseholdFactory(phone="0912000222")
+    assert search(staff_client, "household", "+84 912 000 111") == [household]
+    assert search(staff_client, "household", "066 080 012 345") == [household]
+    assert search(staff_client, "household", "6601234567") == [household]
+
+
+def test_a_page_of_a_long_list_keeps_the_lists_order(staff_client):
+    codes = [f"24259{n:06d}" for n in range(120)]
+    for code in reversed(codes):
+        HouseholdFactory(code=code)
+    url = reverse("admin:households_household_changelist")
+    second = staff_client.get(url, {"p": "2"}).context["cl"].result_list
+    assert [h.code for h in second] == codes[50:100]
+    newest_first = staff_client.get(url, {"p": "3", "o": "-1"}).context["cl"].result_list
+    assert [h.code for h in newest_first] == codes[::-1][100:]
 
 
 def test_enrolment_search_by_card_number_in_either_form(staff_client):
