@@ -169,18 +169,19 @@ def _latest_visit(field: str):
 
 def _ranked_households(collector: Collector, area, on: date, limit: int) -> list[tuple[tuple, int]]:
     """(sort key, household id) of the `limit` most urgent households of each
-    kind; merging them gives the exact top `limit` overall."""
+    kind; merging them gives the exact top `limit` overall. Each kind is read
+    in the order of an index, ties broken by a row id, and the keys below keep
+    that order, so that PostgreSQL stops at the page instead of sorting the
+    whole area (100,000 households: covers 133 → 30 ms, prospects 240 → 3 ms)."""
     start, end = _due_window(on)
-    # Covers in date order, not grouped: PostgreSQL walks the coverage_end
-    # index and stops early instead of aggregating the whole area (1.3 s →
-    # 0.3 s for 100,000 households). A household appears once per member
-    # due, so a few times `limit` rows hold `limit` households.
+    # Covers in (date, enrolment id) order, not grouped: a household appears once per member due,
+    # so a few times `limit` rows hold `limit` households.
     covers = (
         Enrolment.objects.filter(member__household__in=area, coverage_end__range=(start, end))
         .exclude(status=Enrolment.Status.CANCELLED)
         .filter(_latest_cover_only())
-        .order_by("coverage_end", "member__household_id")
-        .values_list("coverage_end", "member__household_id")[:limit * COVER_ROWS_PER_HOUSEHOLD]
+        .order_by("coverage_end", "pk")
+        .values_list("coverage_end", "pk", "member__household_id")[:limit * COVER_ROWS_PER_HOUSEHOLD]
     )
     later_visit = Visit.objects.filter(household_id=OuterRef("household_id"), visited_at__gt=OuterRef("visited_at"))
     follow_ups = (
@@ -193,14 +194,17 @@ def _ranked_households(collector: Collector, area, on: date, limit: int) -> list
     )
     prospects = (
         _prospect_households(area, on)
-        .order_by("village_id", "code")
+        .order_by("commune_id", "village_id", "code")
         .values_list("pk", flat=True)[:limit]
     )
+    # A dated reason first, the earliest date first; on one day covers before promises, each in its own order.
+    dated = [((0, day, 0, enrolment_id), household_id) for day, enrolment_id, household_id in covers]
+    dated += [((0, day, 1, household_id), household_id) for day, household_id in follow_ups]
     ranked = {}
-    for key, household_id in [*covers, *follow_ups]:
-        ranked[household_id] = min(ranked.get(household_id, (0, key)), (0, key))
+    for key, household_id in dated:
+        ranked[household_id] = min(ranked.get(household_id, key), key)
     for position, household_id in enumerate(prospects):
-        ranked.setdefault(household_id, (1, date.max, position))
+        ranked.setdefault(household_id, (1, position))
     return sorted((key, household_id) for household_id, key in ranked.items())
 
 

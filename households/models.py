@@ -85,9 +85,12 @@ class Household(models.Model):
         OTHER = "other", _("other")
 
     code = models.CharField(_("household code"), max_length=30, unique=True)
-    commune = models.ForeignKey(Commune, models.PROTECT, related_name="households", verbose_name=_("commune"))
+    # Both indexed first in the composite indexes of Meta.indexes.
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="households", verbose_name=_("commune"),
+                                db_index=False)
     village = models.ForeignKey(
-        Village, models.PROTECT, null=True, blank=True, related_name="households", verbose_name=_("village")
+        Village, models.PROTECT, null=True, blank=True, related_name="households", verbose_name=_("village"),
+        db_index=False,
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = PhoneField(_("phone"), null=True, blank=True, validators=[validators.validate_mobile])
@@ -112,6 +115,8 @@ class Household(models.Model):
             # A commune's or a village's households in code order, without walking the whole province.
             models.Index(fields=["commune", "code"], name="household_commune_code_idx"),
             models.Index(fields=["village", "code"], name="household_village_code_idx"),
+            # The field's prospects, village by village, of a collector's communes.
+            models.Index(fields=["commune", "village", "code"], name="household_commune_village_idx"),
             models.Index(fields=["phone"], name="household_phone_idx"),  # searched by phone number
         ]
         constraints = [
@@ -258,7 +263,7 @@ class Enrolment(models.Model):
         help_text=_("10-digit social-insurance number, or the older 15-character code."),
     )
     coverage_start = models.DateField(_("coverage start"))
-    coverage_end = models.DateField(_("coverage end"), db_index=True)
+    coverage_end = models.DateField(_("coverage end"))  # indexed with the id (Meta.indexes)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     monthly_amount = models.PositiveIntegerField(_("monthly amount (₫)"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -268,8 +273,11 @@ class Enrolment(models.Model):
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
-        ordering = ["-coverage_end", "id"]
+        ordering = ["-coverage_end", "-id"]
         indexes = [
+            # In date order to the row, so that a list or the field's Today page sorted by cover end
+            # reads the index in order and stops at its page.
+            models.Index(fields=["coverage_end", "id"], name="enrolment_end_id_idx"),
             models.Index(fields=["status", "coverage_end"], name="enrolment_status_end_idx"),
             models.Index(fields=["card_number"], name="enrolment_card_number_idx"),
             models.Index(fields=["member", "id"], name="enrolment_member_id_idx"),
