@@ -91,6 +91,9 @@ def test_household_search_finds_by_code_or_member_name_without_duplicates(staff_
     assert search(staff_client, "household", "24259000123") == [household]
     assert search(staff_client, "household", "ksor") == [household]
     assert search(staff_client, "household", "hhen") == [household]
+    assert search(staff_client, "household", "y bhin ksor") == [household]
+    lettered = HouseholdFactory(code="DL-0001")
+    assert search(staff_client, "household", "DL-0001") == [lettered]
 
 
 def test_household_search_by_its_phone_or_a_members_identifiers(staff_client):
@@ -119,6 +122,7 @@ def test_enrolment_search_by_card_number_in_either_form(staff_client):
     EnrolmentFactory()
     assert search(staff_client, "enrolment", "GD4660123456789") == [enrolment]
     assert search(staff_client, "enrolment", enrolment.member.full_name.lower()) == [enrolment]
+    assert search(staff_client, "enrolment", enrolment.member.search_key) == [enrolment]
 
 
 def test_enrolments_filtered_by_coverage_end(staff_client):
