@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -153,6 +154,53 @@ def visit(request, pk):
         errors = {field: [str(m) for m in errs] for field, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     return render(request, "field/visit.html", {"household": household, "form": form})
+
+
+# The phone's outbox sends what it kept in chunks of this many.
+VISITS_PER_BATCH = 50
+
+
+@collector_required
+@require_http_methods(["POST"])
+def visits(request):
+    """The outbox's visits in one request, each stored or refused on its own:
+    {"visits": [{"household": id, and the visit form's fields}, …]} answers
+    {"results": [{"client_id", "id", "created"} or {"client_id", "errors"}, …]}
+    in the same order. A phone back in signal after a day in the villages
+    sends its queue at once instead of one request a visit."""
+    try:
+        items = json.loads(request.body).get("visits")
+    except (ValueError, AttributeError):
+        items = None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        return JsonResponse({"errors": {"__all__": [_("The visits could not be read.")]}}, status=400)
+    if len(items) > VISITS_PER_BATCH:
+        message = _("Send at most %(count)d visits at once.") % {"count": VISITS_PER_BATCH}
+        return JsonResponse({"errors": {"__all__": [message]}}, status=400)
+    households = {h.pk: h for h in request.area.filter(pk__in={_household_id(item) for item in items} - {None})}
+    with transaction.atomic():  # one commit for the batch; each visit in its own savepoint
+        results = [_batch_visit(request.collector, households.get(_household_id(item)), item) for item in items]
+    return JsonResponse({"results": results})
+
+
+def _household_id(item) -> int | None:
+    value = str(item.get("household", ""))
+    return int(value) if value.isdigit() else None
+
+
+def _batch_visit(collector, household, item) -> dict:
+    answer = {"client_id": str(item.get("client_id", ""))}
+    if household is None:
+        return {**answer, "errors": {"household": [_("This household is not in your area.")]}}
+    form = VisitForm(item)
+    if form.is_valid():
+        try:
+            saved, created = services.log_visit(collector=collector, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return {**answer, "id": saved.pk, "created": created}
+    return {**answer, "errors": {field: [str(m) for m in errs] for field, errs in form.errors.items()}}
 
 
 def _payment_defaults(household, members, on):

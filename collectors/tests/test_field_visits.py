@@ -179,3 +179,65 @@ def test_a_collector_of_one_village_may_not_log_visits_in_another_village_of_the
                   visited_on=kit.today())
     assert caught.value.message_dict == {"__all__": [f"Household {outside.code} is not in your area."]}
     assert not outside.visits.exists()
+
+
+# --- the outbox's batch ------------------------------------------------------------
+
+def post_batch(client, visits):
+    return client.post(reverse("field:visits"), json.dumps({"visits": visits}), content_type="application/json",
+                       headers={"accept": "application/json"})
+
+
+def test_the_outbox_sends_its_visits_in_one_request_each_stored_once(client, collector, household):
+    other = kit.household(collector, head="Y Bhin Ksor")
+    first, second = data(household=household.pk), data(household=str(other.pk), outcome="nobody_home")
+    response = post_batch(client, [first, second])
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [(r["client_id"], r["created"]) for r in results] == [(first["client_id"], True), (second["client_id"], True)]
+    assert Visit.objects.get(pk=results[1]["id"]).household == other
+    # Sent again (the answer was lost on the way): nothing stored twice.
+    again = post_batch(client, [first, second]).json()["results"]
+    assert [r["created"] for r in again] == [False, False] and [r["id"] for r in again] == [r["id"] for r in results]
+    assert Visit.objects.count() == 2
+
+
+def test_a_refused_visit_in_a_batch_says_why_and_the_others_are_stored(client, collector, household):
+    outsider = kit.household(kit.collector_with_area())
+    good = data(household=household.pk)
+    declined = data(household=household.pk, outcome="declined")
+    outside = data(household=outsider.pk)
+    results = post_batch(client, [declined, good, outside, data(household="x")]).json()["results"]
+    assert results[0] == {"client_id": declined["client_id"], "errors": {"decline_reason": ["Say why the household declined."]}}
+    assert results[1]["created"] is True
+    assert results[2]["errors"] == {"household": ["This household is not in your area."]}
+    assert results[3]["errors"] == {"household": ["This household is not in your area."]}
+    assert list(Visit.objects.values_list("client_id", flat=True)) == [uuid.UUID(good["client_id"])]
+
+
+def test_a_batch_that_cannot_be_read_or_is_too_long_is_refused_whole(client, collector, household):
+    from collectors.views import VISITS_PER_BATCH
+
+    for body in ["not json", json.dumps(["a", "list"]), json.dumps({"visits": "none"}), json.dumps({"visits": [1]})]:
+        response = client.post(reverse("field:visits"), body, content_type="application/json")
+        assert response.status_code == 400 and response.json()["errors"]["__all__"] == ["The visits could not be read."]
+    response = post_batch(client, [data(household=household.pk) for _ in range(VISITS_PER_BATCH + 1)])
+    assert response.status_code == 400
+    assert response.json()["errors"]["__all__"] == [f"Send at most {VISITS_PER_BATCH} visits at once."]
+    assert not Visit.objects.exists()
+
+
+def test_a_batch_is_refused_to_whoever_is_not_a_signed_in_collector(client, household):
+    client.logout()
+    assert post_batch(client, [data(household=household.pk)]).status_code == 401
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_a_batch_runs_a_fixed_number_of_queries_per_visit(client, collector, size, django_assert_num_queries):
+    households = [kit.household(collector, head=f"Người {n}") for n in range(size)]
+    # session, user with collector, area, the households; one transaction (BEGIN, COMMIT) with a savepoint,
+    # insert and release per visit
+    with django_assert_num_queries(4 + 2 + 3 * size):
+        results = post_batch(client, [data(household=h.pk) for h in households]).json()["results"]
+    assert all(r["created"] for r in results) and Visit.objects.count() == size

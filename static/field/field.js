@@ -1,7 +1,7 @@
 /* The field pages' few behaviours, no framework:
    - the outbox: a visit is kept on the phone (localStorage) until the server
-     has it, so a visit logged without network is sent when it returns; its
-     client_id makes a second sending harmless;
+     has it, so a visit logged without network is sent when it returns (all
+     those waiting in one request); its client_id makes a second sending harmless;
    - a fresh client_id per form, made on the phone;
    - location on request, and fields shown only when they apply. */
 (function () {
@@ -98,32 +98,46 @@
     }, function () { return {state: "kept"}; }).finally(function () { if (timer) clearTimeout(timer); });
   }
 
+  // The waiting visits go in one request (up to BATCH at a time) to the batch URL; each is
+  // stored or refused on its own. Resolves to {state: "sent"|"invalid"|"kept"|"sign-in", body}.
+  var BATCH = 50;
+  function sendBatch(items) {
+    var visits = items.map(function (item) {
+      var visit = {household: item.household};
+      Object.keys(item.data).forEach(function (name) { visit[name] = item.data[name]; });
+      return visit;
+    });
+    return send({url: outbox.dataset.batchUrl, data: {visits: visits}});
+  }
+
   function flush() {
     if (sending || !outbox) return Promise.resolve();
-    var pending = load().filter(function (item) { return !item.refused; });
+    var pending = load().filter(function (item) { return !item.refused; }).slice(0, BATCH);
     if (!pending.length) return Promise.resolve();
     sending = true;
-    var sent = 0;
-    return pending.reduce(function (chain, item) {
-      return chain.then(function (stop) {
-        if (stop) return stop;
-        return send(item).then(function (result) {
-          if (result.state === "sent") { sent += 1; save(without(item.id)); return false; }
-          if (result.state === "invalid") {
-            var items = load();
-            items.forEach(function (i) {
-              if (i.id === item.id) i.refused = messagesOf(result.body && result.body.errors) || String(result.status);
-            });
-            save(items);
-            return false;
-          }
-          if (result.state === "sign-in") notice(outbox.dataset.textSignIn, true);
-          return true;  // no network or not signed in: try again later
-        });
-      });
-    }, Promise.resolve(false)).then(function () {
+    return sendBatch(pending).then(function (result) {
       sending = false;
-      if (sent) notice(outbox.dataset.textSent);
+      if (result.state === "sent") {
+        var answers = {};
+        result.body.results.forEach(function (answer) { answers[answer.client_id] = answer; });
+        var items = load().filter(function (item) {
+          var answer = answers[item.id];
+          if (answer && answer.errors) item.refused = messagesOf(answer.errors);
+          return !answer || answer.errors;  // stored (now or before): off the phone
+        });
+        save(items);
+        notice(outbox.dataset.textSent);
+        if (pending.length === BATCH) return flush();  // more were waiting
+      } else if (result.state === "invalid") {
+        var refused = messagesOf(result.body && result.body.errors) || String(result.status);
+        var ids = pending.map(function (item) { return item.id; });
+        save(load().map(function (item) {
+          if (ids.indexOf(item.id) >= 0) item.refused = refused;
+          return item;
+        }));
+      } else if (result.state === "sign-in") {
+        notice(outbox.dataset.textSignIn, true);
+      }  // no network: tried again later
     });
   }
 
@@ -156,7 +170,7 @@
       new FormData(form).forEach(function (value, name) { if (name !== "csrfmiddlewaretoken") data[name] = value; });
       var checked = form.querySelector("input[name=outcome]:checked");
       var item = {
-        id: data.client_id, url: form.action, data: data,
+        id: data.client_id, url: form.action, data: data, household: Number(form.dataset.household),
         label: form.dataset.label + (checked ? " · " + checked.parentNode.textContent.trim() : "")
       };
       save(without(item.id).concat([item]));  // kept first: nothing is lost if the page closes now
@@ -213,6 +227,7 @@
   if (pendingNotice) { sessionStorage.removeItem("field-notice"); notice(pendingNotice); }
   render();
   window.addEventListener("online", flush);
+  document.querySelectorAll("[data-outbox-send]").forEach(function (button) { button.addEventListener("click", flush); });
   setInterval(flush, 15000);
   flush();
 })();

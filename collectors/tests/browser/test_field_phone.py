@@ -65,15 +65,21 @@ def test_a_visit_logged_without_network_waits_on_the_phone_then_is_sent_once(pho
     expect(outbox).to_contain_text("Waiting to send: 1")
     expect(outbox).to_contain_text("nobody home")
     expect(phone.locator("#notice")).to_contain_text("No network: the visit is kept on this phone")
+    phone.get_by_label("interested").check()  # the form is ready for the next visit
+    phone.get_by_role("button", name="Save the visit").click()
+    expect(outbox).to_contain_text("Waiting to send: 2")
     assert Visit.objects.count() == 0
 
+    posts = []
+    phone.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     phone.context.set_offline(False)
     expect(outbox).to_be_hidden()
     expect(phone.locator("#notice")).to_have_text("Visits waiting on this phone were sent.")
+    assert [url.split("/field/", 1)[1] for url in posts] == ["visits/"]  # both in one request
     phone.evaluate("() => window.dispatchEvent(new Event('online'))")  # a second sending changes nothing
     phone.wait_for_timeout(300)
-    visit = Visit.objects.get()
-    assert (visit.outcome, visit.collector) == ("nobody_home", collector)
+    assert sorted(Visit.objects.values_list("outcome", "collector")) == [
+        ("interested", collector.pk), ("nobody_home", collector.pk)]
 
 
 def test_take_a_payment_seeing_the_amount_before_saving(phone, collector):
