@@ -183,15 +183,21 @@ def main():
         record_section("Pages", text)
 
 
+KEPT = "<!-- written by hand: kept when the figures are recorded again -->"
+
+
 def record_section(title: str, text: str):
-    """Replace (or add) the "## <title>" section of docs/performance.md, leaving the others."""
+    """Replace (or add) the "## <title>" section of docs/performance.md, leaving the others
+    and, within it, whatever follows the KEPT line (the explanation of the figures)."""
     current = DOCS.read_text() if DOCS.exists() else "# Performance\n"
     start = current.find(f"\n## {title}\n")
     if start == -1:
         updated = current.rstrip("\n") + "\n\n" + text
     else:
         end = current.find("\n## ", start + 1)
-        updated = current[:start + 1] + text + ("\n" + current[end + 1:] if end != -1 else "")
+        section = current[start + 1:end + 1 if end != -1 else len(current)]
+        kept = section[section.find(KEPT):].rstrip("\n") + "\n" if KEPT in section else ""
+        updated = current[:start + 1] + text + kept + ("\n" + current[end + 1:] if end != -1 else "")
     DOCS.write_text(updated)
 
 

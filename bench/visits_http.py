@@ -180,13 +180,14 @@ def main():
         "",
         "`bench/visits_http.py` (after `bench/pages.py` seeded the database) runs gunicorn as deployed",
         f"(`deploy/gunicorn.conf.py`: 3 gthread workers × 4 threads) and {args.clients} keep-alive clients on the",
-        f"same machine for {args.seconds:.0f} s each: a minimal Django view, then the phone's JSON visit posts.",
+        f"same machine for {args.seconds:.0f} s each: a minimal Django view, then the phone's JSON visit posts,",
+        f"then the outbox's batches of {BATCH} visits a request (`/field/visits/`).",
         "",
         f"{date.today():%d/%m/%Y} — {machine}.",
         "",
         "| requests | req/s | visits/s | median | p95 | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
-        *[f"| {label} | {rate:.0f} | {rate * per:.0f} | {median:.0f} ms | {p95:.0f} ms | {len(errors)} |"
+        *[f"| {label} | {rate:.0f} | {f'{rate * per:.0f}' if per else '—'} | {median:.0f} ms | {p95:.0f} ms | {len(errors)} |"
           for label, (rate, p95, median, errors, _n), per in rows],
         "",
         f"One visit a request runs at **{ratio:.2f}×** the minimal view's requests/s (target ≥ 0.5×); the outbox's "

@@ -55,8 +55,10 @@ def search_enrolments(queryset, term: str):
     term = term.strip()
     if not term:
         return queryset
-    found = Enrolment.objects.filter(member__in=Member.objects.filter(member_filter(term))).order_by().values("pk")
-    if _IDENTIFIER.match(term):  # a card number, as one set of ids (see search_households)
-        found = found.union(Enrolment.objects.filter(card_number=normalize_card_number(term)).order_by().values("pk"))
-        return queryset.filter(pk__in=found)
-    return queryset.filter(member__in=Member.objects.filter(member_filter(term)))
+    members = Member.objects.filter(member_filter(term))
+    if not _IDENTIFIER.match(term):  # a name: its members' enrolments (a semi-join)
+        return queryset.filter(member__in=members)
+    # Or a card number, as one set of ids (see search_households).
+    found = Enrolment.objects.filter(member__in=members).order_by().values("pk").union(
+        Enrolment.objects.filter(card_number=normalize_card_number(term)).order_by().values("pk"))
+    return queryset.filter(pk__in=found)

@@ -47,13 +47,12 @@ class LargeTablePaginator(Paginator):
         return counted
 
 
-
 class LargeTableChangeList(ChangeList):
     """Reads a page in two steps: the ids of its rows (filtered and sorted on
     the list's own table and whatever the filters join), then those rows with
     their related rows and computed columns. In one query PostgreSQL joins and
-    computes them for every matching row before it sorts (5,500 enrolments
-    found by a name: 176 ms for the page; 2 + 1 ms for a page of the unfiltered list)."""
+    computes them for every matching row before it sorts (a page of the 5,500
+    enrolments found by a name: 176 → 100 ms; the unfiltered list: 2 + 1 ms)."""
 
     def get_results(self, request):
         super().get_results(request)
