@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -1173,6 +1173,23 @@ def confirm_job(*, job: ImportJob) -> ImportJob:
         _dispatch(job, confirm=True)
     job.refresh_from_db()
     return job
+
+
+def expire_unconfirmed_jobs(*, now=None) -> int:
+    """Checked files left unconfirmed for IMPORT_CONFIRM_DAYS are deleted (they
+    hold personal data) and can no longer be confirmed. Returns how many."""
+    now = now or timezone.now()
+    stale = ImportJob.objects.filter(status=ImportJob.Status.READY,
+                                     created_at__lt=now - timedelta(days=settings.IMPORT_CONFIRM_DAYS))
+    expired = 0
+    for job in stale:
+        # Conditional, as confirm_job is: of a confirmation and the expiry at the same moment, one wins.
+        if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
+                status=ImportJob.Status.EXPIRED, finished_at=now):
+            job.file.delete(save=False)
+            ImportJob.objects.filter(pk=job.pk).update(file="")
+            expired += 1
+    return expired
 
 
 def _dispatch(job: ImportJob, *, confirm: bool):

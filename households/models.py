@@ -449,6 +449,7 @@ class ImportJob(models.Model):
         IMPORTING = "importing", _("importing")
         DONE = "done", _("imported")
         FAILED = "failed", pgettext_lazy("import", "failed")
+        EXPIRED = "expired", _("not confirmed in time: upload the file again")
 
     RUNNING = (Status.QUEUED, Status.CHECKING, Status.IMPORT_QUEUED, Status.IMPORTING)
 

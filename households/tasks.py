@@ -22,6 +22,12 @@ def run_import_job(job_id: int, confirm: bool = False) -> str:
     return imports.run_job(job_id, confirm=confirm)
 
 
+@shared_task(name="households.expire_unconfirmed_imports")
+def expire_unconfirmed_imports() -> int:
+    """Nightly: files checked but never confirmed are deleted (imports.expire_unconfirmed_jobs)."""
+    return imports.expire_unconfirmed_jobs()
+
+
 @shared_task(name="households.trim_audit_history")
 def trim_audit_history() -> None:
     """Nightly: the audit trail is kept AUDIT_RETENTION_DAYS, then deleted."""

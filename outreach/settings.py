@@ -191,6 +191,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Households-with-members files with more rows than this are checked and
 # imported by a Celery worker while the admin shows their progress.
 HOUSEHOLD_IMPORT_ASYNC_ROWS = env.int("HOUSEHOLD_IMPORT_ASYNC_ROWS", default=5_000)
+# A checked file waits this long for its confirmation; then the nightly job
+# deletes it (it holds personal data) and it must be uploaded again.
+IMPORT_CONFIRM_DAYS = env.int("IMPORT_CONFIRM_DAYS", default=2)
 
 
 # --- Security -------------------------------------------------------------------

@@ -191,3 +191,31 @@ def test_an_empty_upload_is_refused_on_the_form(client, staff):
     page = upload(client, b"")
     assert page.context["form"].errors == {"import_file": ["The submitted file is empty."]}
     assert not ImportJob.objects.exists()
+
+
+def test_a_checked_file_left_unconfirmed_is_deleted_after_the_confirmation_period(client, staff, media, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    from households.tasks import expire_unconfirmed_imports
+
+    settings.IMPORT_CONFIRM_DAYS = 2
+    upload(client, csv_file(family()), name="old.csv")
+    upload(client, csv_file(family()), name="recent.csv")
+    old, recent = ImportJob.objects.get(file_name="old.csv"), ImportJob.objects.get(file_name="recent.csv")
+    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2, hours=1))
+    assert len(stored_files(media)) == 2
+
+    assert expire_unconfirmed_imports() == 1
+    old.refresh_from_db()
+    assert (old.status, old.file.name) == ("expired", "") and old.finished_at is not None
+    assert [path.name for path in stored_files(media)] == [recent.file.name.rsplit("/", 1)[1]]
+    page = confirm(client, old)
+    assert "not confirmed in time: upload the file again" in page.content.decode()
+    assert "Confirm import" not in page.content.decode() and not Member.objects.exists()
+    assert expire_unconfirmed_imports() == 0  # the recent one still waits for its confirmation
+    confirm(client, recent)
+    assert Member.objects.count() == 3
+    assert PeriodicTask.objects.get(task="households.expire_unconfirmed_imports").enabled
