@@ -100,7 +100,7 @@
 
   // The waiting visits go in one request (up to BATCH at a time) to the batch URL; each is
   // stored or refused on its own. Resolves to {state: "sent"|"invalid"|"kept"|"sign-in", body}.
-  var BATCH = 50;
+  var BATCH = 50;  // as collectors.views.VISITS_PER_BATCH
   function sendBatch(items) {
     var visits = items.map(function (item) {
       var visit = {household: item.household};
@@ -118,15 +118,16 @@
     return sendBatch(pending).then(function (result) {
       sending = false;
       if (result.state === "sent") {
-        var answers = {};
+        var answers = {}, stored = 0;
         result.body.results.forEach(function (answer) { answers[answer.client_id] = answer; });
         var items = load().filter(function (item) {
           var answer = answers[item.id];
           if (answer && answer.errors) item.refused = messagesOf(answer.errors);
+          if (answer && !answer.errors) stored += 1;
           return !answer || answer.errors;  // stored (now or before): off the phone
         });
         save(items);
-        notice(outbox.dataset.textSent);
+        if (stored) notice(outbox.dataset.textSent);
         if (pending.length === BATCH) return flush();  // more were waiting
       } else if (result.state === "invalid") {
         var refused = messagesOf(result.body && result.body.errors) || String(result.status);
