@@ -81,6 +81,14 @@ class VisitForm(forms.Form):
         return data
 
 
+def _period_label(months: int) -> str:
+    if months > 12 and months % 12 == 0:
+        return _("%(years)s years ahead (%(months)s months)") % {"years": months // 12, "months": months}
+    if months == 1:
+        return _("1 month")
+    return _("%(months)s months") % {"months": months}
+
+
 class PaymentForm(forms.Form):
     """Members, scheme and months make the quote; the receipt number and the
     amount shown are needed only to save."""
@@ -88,8 +96,14 @@ class PaymentForm(forms.Form):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     scheme = forms.ChoiceField(label=_("Scheme"), choices=Enrolment.Scheme.choices, widget=forms.RadioSelect)
     members = forms.TypedMultipleChoiceField(label=_("Who pays"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    # One list of periods per scheme, each offering only what its scheme allows; the scheme chosen says which
+    # is read (without JavaScript both are shown).
     months = forms.TypedChoiceField(
-        label=_("Months"), coerce=int,
+        label=_("Months of health insurance"), coerce=int, required=False, empty_value=None,
+        error_messages={"invalid_choice": _("Choose one of the payment periods in the list.")},
+    )
+    bhxh_months = forms.TypedChoiceField(
+        label=_("Months of voluntary social insurance"), coerce=int, required=False, empty_value=None,
         error_messages={"invalid_choice": _("Choose one of the payment periods in the list.")},
     )
     income = forms.IntegerField(
@@ -102,18 +116,30 @@ class PaymentForm(forms.Form):
     amount = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, members, periods, saving=False, **kwargs):
+        """`periods`: {scheme: months allowed} on the day."""
         super().__init__(*args, **kwargs)
         self.members_by_id = {m.pk: m for m in members}
         self.fields["members"].choices = [(m.pk, m.full_name) for m in members]
-        self.fields["months"].choices = [(m, _("%(months)s months") % {"months": m}) for m in periods]
+        for name, scheme in (("months", Enrolment.Scheme.BHYT_HOUSEHOLD), ("bhxh_months", Enrolment.Scheme.BHXH_VOLUNTARY)):
+            self.fields[name].choices = [(m, _period_label(m)) for m in periods.get(scheme, ())]
         self.fields["paid_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if saving:
             self.fields["receipt_number"].required = True
             self.fields["amount"].required = True
 
+    def clean(self):
+        data = super().clean()
+        field = "bhxh_months" if data.get("scheme") == Enrolment.Scheme.BHXH_VOLUNTARY else "months"
+        if field not in self.errors:
+            if data.get(field) is None:
+                self.add_error(field, _("Choose how many months are paid."))
+            data["months"] = data.get(field)
+        return data
+
     def choice_errors(self) -> bool:
         """Whether what the quote needs (not the receipt) has errors."""
-        return any(name in self.errors for name in ("members", "scheme", "months", "income", "paid_on", "client_id"))
+        return any(name in self.errors
+                   for name in ("members", "scheme", "months", "bhxh_months", "income", "paid_on", "client_id"))
 
     def chosen_members(self):
         return [self.members_by_id[pk] for pk in self.cleaned_data["members"]]

@@ -1,7 +1,9 @@
 """Recording and cancelling receipts: the one way money moves cover.
 
-Both run in one transaction with the affected enrolments locked, so two
-phones recording for the same member cannot both extend the same cover.
+Both run in one transaction holding a lock on the household's row, and read
+its members' cover again under that lock: two phones recording for the same
+household at the same moment take turns, and the second extends the cover
+from the end the first left (or is refused), never from the same end twice.
 """
 
 from datetime import date
@@ -29,13 +31,15 @@ def support_months_used(member: Member) -> int:
 
 
 def quote_for_collector(*, collector: Collector, household: Household, members, scheme: str, months: int,
-                        paid_on: date, income: int | None = None) -> HouseholdQuote:
-    """The quote a collector shows before saving; same checks as recording."""
+                        paid_on: date, income: int | None = None, household_members=None) -> HouseholdQuote:
+    """The quote a collector shows before saving; same checks as recording.
+    `household_members`: all the household's members with their enrolments, when loaded."""
     check_in_area(collector, household)
     used = support_months_used(members[0]) if scheme == Enrolment.Scheme.BHXH_VOLUNTARY and members else 0
     try:
         return quote_household_payment(household=household, members=list(members), scheme=scheme, months=months,
-                                       day=paid_on, income=income, support_months_used=used)
+                                       day=paid_on, income=income, support_months_used=used,
+                                       household_members=household_members)
     except ContributionError as error:
         raise ValidationError({error.field: error.message}) from None
 
@@ -58,9 +62,12 @@ def record_payment(
 
     The amount must be the one the rules give; a receipt number is used once
     per agent. Raises ValidationError keyed by field; changes nothing then."""
-    members = list(members)
-    # Lock the members' cover first: the quote below reads it.
-    list(Enrolment.objects.select_for_update().filter(member__in=members, scheme=scheme))
+    # One payment of a household at a time: wait for any other to commit, then read the cover it left.
+    # (The household's row always exists; a first enrolment has no enrolment row to lock.)
+    household = lock_household(household)
+    everyone = list(household.members.prefetch_related("enrolments"))
+    fresh = {m.pk: m for m in everyone}
+    members = [fresh.get(m.pk, m) for m in members]  # a member of another household stays, to be refused
     errors = {}
     receipt_number = clean_spaces(receipt_number)
     if not receipt_number:
@@ -77,7 +84,7 @@ def record_payment(
     if "months" not in errors:
         try:
             quote = quote_for_collector(collector=collector, household=household, members=members, scheme=scheme,
-                                        months=months, paid_on=paid_on, income=income)
+                                        months=months, paid_on=paid_on, income=income, household_members=everyone)
         except ValidationError as error:
             if "__all__" in error.message_dict and not errors:
                 raise
@@ -103,6 +110,12 @@ def record_payment(
     for line in quote.lines:
         _apply_line(payment, line, today)
     return payment
+
+
+def lock_household(household: Household) -> Household:
+    """The household's row, locked until the transaction ends (a no-op on SQLite,
+    which lets one writer in at a time anyway)."""
+    return Household.objects.select_for_update().select_related("commune").get(pk=household.pk)
 
 
 def _status_for(start: date, end: date, today: date) -> str:
@@ -143,6 +156,7 @@ def cancel_payment(*, payment: Payment, user, reason: str) -> Payment:
 
     Refused when a later payment has extended the same cover since (cancel
     that one first), so cover is never restored past what was paid."""
+    lock_household(payment.household)  # the same turn as recording
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     reason = clean_spaces(reason)
     if payment.is_cancelled:

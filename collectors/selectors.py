@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 
 from households.contributions import ContributionError
 from households.models import Enrolment, Household, Member, Village
-from households.quotes import STATE_COVERED_UNDER_AGE, latest_cover, renewal_quote, state_covered_reason
+from households.quotes import (
+    RENEWAL_DUE_WITHIN_DAYS,
+    STATE_COVERED_UNDER_AGE,
+    latest_cover,
+    renewal_quote,
+    state_covered_reason,
+    support_evidence,
+)
 from households.rates import rates_on
 from households.search import member_filter, search_households
 from households.text import search_key
@@ -83,7 +90,7 @@ def check_in_area(collector: Collector, household: Household) -> None:
 # size of the area.
 
 TODAY_PAGE_SIZE = 50
-EXPIRING_WITHIN_DAYS = 30
+EXPIRING_WITHIN_DAYS = RENEWAL_DUE_WITHIN_DAYS
 LAPSED_WITHIN_DAYS = 60
 # A prospect approached this recently is left alone for a while.
 PROSPECT_REST_DAYS = 30
@@ -242,7 +249,7 @@ def _members_with_cover():
     return Prefetch("members", queryset=Member.objects.prefetch_related("enrolments"))
 
 
-def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
+def _dues(household: Household, collector: Collector, on: date, rates=None) -> list[Due]:
     """The reasons to visit, from data already loaded (no query)."""
     start, end = _due_window(on)
     six_years_ago = _years_before(on, STATE_COVERED_UNDER_AGE)
@@ -261,7 +268,8 @@ def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
                 add(EXPIRING if cover.coverage_end >= on else LAPSED, scheme, member, cover.coverage_end,
                     cover.monthly_amount)
         if (household.economic_status != Household.EconomicStatus.POOR and member.date_of_birth <= six_years_ago
-                and (bhyt is None or bhyt.coverage_end < start)):
+                and (bhyt is None or bhyt.coverage_end < start)
+                and state_covered_reason(member, household, on, rates) is None):
             add(PROSPECT, Enrolment.Scheme.BHYT_HOUSEHOLD, member)
     listed = list(dues.values())
     if (household.last_visit_collector_id == collector.pk and household.last_follow_up_on
@@ -271,14 +279,23 @@ def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
 
 
 def _renewal_for(household: Household, dues: list[Due], on: date, rates) -> object | None:
-    """12 months of household health insurance for the members listed as due."""
-    members = [m for d in dues if d.scheme == Enrolment.Scheme.BHYT_HOUSEHOLD for m in d.members]
-    if not members or rates is None:
+    """12 months of household health insurance for who still has to pay, as the household page quotes it."""
+    if rates is None or not any(d.scheme == Enrolment.Scheme.BHYT_HOUSEHOLD for d in dues):
         return None
     try:
-        return renewal_quote(household=household, day=on, rates=rates, members=list(dict.fromkeys(members)))
+        return renewal_quote(household=household, day=on, rates=rates, members=list(household.members.all()))
     except ContributionError:
         return None
+
+
+def periods_offered(rates) -> dict[str, tuple[int, ...]]:
+    """{scheme: months a payment may be made for} under `rates`: more than 12
+    months of voluntary social insurance only once the fund's interest rate of
+    the year is entered (the lump sum is discounted at it)."""
+    if rates is None:
+        return {scheme: () for scheme in Enrolment.Scheme.values}
+    bhxh = rates.bhxh_periods if rates.bhxh_interest_rate is not None else tuple(m for m in rates.bhxh_periods if m <= 12)
+    return {Enrolment.Scheme.BHYT_HOUSEHOLD: rates.bhyt_periods, Enrolment.Scheme.BHXH_VOLUNTARY: bhxh}
 
 
 def rates_or_none(on: date):
@@ -313,7 +330,7 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     villages: dict[str, list[TodayLine]] = {}
     for household_id in chosen:
         household = households[household_id]
-        dues = _dues(household, collector, on)
+        dues = _dues(household, collector, on, rates)
         bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
                            and d.kind != PROSPECT)
         line = TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly,
@@ -341,6 +358,7 @@ class MemberCover:
     member: Member
     covers: list[Cover]  # the newest cover per scheme
     state_covered: str | None  # why the state pays this member's health insurance
+    support_groups: list[str]  # the state-supported groups the member is in, with their evidence
 
 
 def household_detail(area, pk: int, *, on: date):
@@ -352,16 +370,17 @@ def household_detail(area, pk: int, *, on: date):
         pk=pk,
     )
     members = list(household.members.all())
+    rates = rates_or_none(on)
     covers = [
         MemberCover(
             member,
             [Cover(c, (c.coverage_end - on).days)
              for c in (latest_cover(member, scheme) for scheme in Enrolment.Scheme.values) if c],
-            state_covered_reason(member, household, on),
+            state_covered_reason(member, household, on, rates),
+            support_evidence(member, household),
         )
         for member in members
     ]
-    rates = rates_or_none(on)
     try:
         renewal = renewal_quote(household=household, day=on, rates=rates, members=members) if rates else None
     except ContributionError:
@@ -375,7 +394,7 @@ def household_in_area(area, pk: int) -> Household:
 
 
 def household_with_members(area, pk: int) -> Household:
-    return get_object_or_404(area.select_related("village").prefetch_related(_members_with_cover()), pk=pk)
+    return get_object_or_404(area.select_related("village", "commune").prefetch_related(_members_with_cover()), pk=pk)
 
 
 # --- search ------------------------------------------------------------------

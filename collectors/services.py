@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from households.models import Household, Member
 
 from .models import Collector, Payment, Referral, Visit
-from .payments import record_payment
+from .payments import lock_household, record_payment
 from .selectors import check_in_area, field_code_suffix
 
 # --- the field pages ---------------------------------------------------------
@@ -93,7 +93,10 @@ def record_payment_with_visit(
 ) -> tuple[Visit, bool]:
     """A receipt taken on a visit: the payment moves the cover, and a visit
     (enrolled or renewed) records it for the collector. Saving twice (a
-    double tap, a retry) stores it once. Returns (visit, created)."""
+    double tap, a retry) stores it once, even when the posts arrive together:
+    the household's lock makes the second wait and then find the first's visit.
+    Returns (visit, created)."""
+    lock_household(household)
     existing = _existing_visit(client_id, collector)
     if existing is not None:
         return existing, False

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from households.contributions import format_vnd
 from households.models import Enrolment, Member
-from households.quotes import latest_cover, state_covered_reason
+from households.quotes import members_due
 
 from . import selectors, services
 from .forms import FieldAuthenticationForm, HouseholdForm, MemberForm, MemberFormSet, PaymentForm, VisitForm
@@ -203,15 +203,12 @@ def _batch_visit(collector, household, item) -> dict:
     return {**answer, "errors": {field: [str(m) for m in errs] for field, errs in form.errors.items()}}
 
 
-def _payment_defaults(household, members, on):
-    """Preselect who is due: members paying their own health insurance whose
-    card ends within 30 days, has ended, or who have none."""
-    soon = on + timedelta(days=selectors.EXPIRING_WITHIN_DAYS)
-    paying = [m for m in members if state_covered_reason(m, household, on) is None]
-    due = [m.pk for m in paying
-           if (cover := latest_cover(m, Enrolment.Scheme.BHYT_HOUSEHOLD)) is None or cover.coverage_end <= soon]
-    return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "months": 12, "paid_on": on,
-            "members": due or [m.pk for m in paying], "client_id": uuid.uuid4()}
+def _payment_defaults(household, members, on, rates):
+    """Preselect who still has to pay, as the household page quotes them: members
+    paying their own health insurance whose card ends within 30 days, has ended,
+    or who have none."""
+    return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "months": 12, "bhxh_months": 1, "paid_on": on,
+            "members": [m.pk for m in members_due(household, members, on, rates)], "client_id": uuid.uuid4()}
 
 
 @collector_required
@@ -223,10 +220,14 @@ def pay(request, pk):
     members = list(household.members.all())
     on = timezone.localdate()
     rates = selectors.rates_or_none(on)
-    periods = sorted({*rates.bhyt_periods, *rates.bhxh_periods}) if rates else [12]
+    periods = selectors.periods_offered(rates)
     saving = "save" in request.POST
     form = PaymentForm(request.POST or None, members=members, periods=periods, saving=saving,
-                       initial=_payment_defaults(household, members, on))
+                       initial=_payment_defaults(household, members, on, rates))
+    if rates and rates.bhxh_interest_rate is None and len(periods[Enrolment.Scheme.BHXH_VOLUNTARY]) < len(rates.bhxh_periods):
+        form.fields["bhxh_months"].help_text = _(
+            "Several years at once need the fund's interest rate for %(year)s, which the office has not entered yet."
+        ) % {"year": on.year - 1}
     quote = None
     # The amount is worked out as soon as the choices are right, so that it
     # stays in view while the receipt number is still missing or wrong.
@@ -235,7 +236,7 @@ def pay(request, pk):
                   "months": form.cleaned_data["months"], "paid_on": form.cleaned_data["paid_on"],
                   "income": form.cleaned_data["income"]}
         try:
-            quote = quote_for_collector(collector=request.collector, **choice)
+            quote = quote_for_collector(collector=request.collector, household_members=members, **choice)
         except ValidationError as error:
             _add_errors(form, error)
         if quote is not None and saving and form.is_valid():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 BHYT_HOUSEHOLD = "bhyt_hgd"
@@ -44,7 +45,7 @@ class RatesInForce:
     bhyt_rate: Decimal
     bhyt_ladder: tuple[Decimal, ...]
     bhyt_periods: tuple[int, ...]
-    bhyt_support_shares: dict[str, Decimal] = field(hash=False)
+    bhyt_support_shares: dict[str, Decimal] = field(hash=False)  # the central share of each group
     bhxh_rate: Decimal
     bhxh_income_min: int
     bhxh_income_max: int
@@ -52,6 +53,18 @@ class RatesInForce:
     bhxh_periods: tuple[int, ...]
     # State support for BHXH is paid for a limited number of months per person.
     bhxh_support_max_months: int = 120
+    # The province's own top-up on a group's central share, per group (none: no top-up).
+    province_code: int | None = None
+    bhyt_province_shares: dict[str, Decimal] = field(default_factory=dict, hash=False)
+    bhxh_province_shares: dict[str, Decimal] = field(default_factory=dict, hash=False)
+    # The fund's average monthly interest rate published for the year before `on` (None: not entered yet);
+    # lump sums of BHXH for more than 12 months are discounted, or charged interest, at it.
+    bhxh_interest_rate: Decimal | None = None
+
+
+HOUSEHOLD_GROUP = "household"  # pays on the ladder
+SUPPORTED = "supported"  # a state-supported group: 4.5 % less the support, no place in the ladder
+COVERED = "covered"  # paid by the state or another scheme: pays nothing here, not counted
 
 
 @dataclass(frozen=True)
@@ -60,16 +73,25 @@ class BhytMember:
     # Pensioners, children under 6, poor-household members paid by the state…:
     # they do not count in the household ladder and pay nothing here.
     covered_elsewhere: bool = False
-    support_group: str | None = None
+    # The state-supported groups the person fits (near-poor, student, …): the most favourable applies.
+    support_groups: tuple[str, ...] = ()
+    support_group: str | None = None  # one group: the same as support_groups=(group,)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.support_groups, *([self.support_group] if self.support_group else []))))
 
 
 @dataclass(frozen=True)
 class BhytLine:
     name: str
-    position: int | None  # None: covered elsewhere, not counted
+    kind: str  # HOUSEHOLD_GROUP, SUPPORTED or COVERED
+    position: int | None  # the place in the household ladder; None outside it
     ladder_share: Decimal
     support_group: str | None
-    support_share: Decimal
+    central_share: Decimal
+    province_share: Decimal  # as applied: the part of the province's top-up within 100 %
+    support_share: Decimal  # central + province, at most 1
     monthly_gross: int
     monthly_support: int
     monthly_payable: int
@@ -101,6 +123,9 @@ class BhxhQuote:
     total_support: int
     total_payable: int
     explanation: list[str]
+    mode: str = "ahead"  # AHEAD (this period and on) or MISSING (months missing before, paid at once)
+    discount: int = 0  # taken off a payment of many months ahead
+    interest: int = 0  # added to a payment of missing months
 
 
 @dataclass(frozen=True)
@@ -128,6 +153,11 @@ def format_percent(share: Decimal) -> str:
     return text.replace(".", ",") + "%"
 
 
+def format_share(share: Decimal) -> str:
+    """Decimal("0.7") → "70 %", as the explanation of support writes it."""
+    return format_percent(share)[:-1] + " %"
+
+
 def _format_day(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -140,7 +170,7 @@ def _round_dong(amount: Decimal) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _group_label(group: str) -> str:
+def group_label(group: str) -> str:
     labels = {
         "poor": _("poor household"),
         "near_poor": _("near-poor household"),
@@ -148,6 +178,7 @@ def _group_label(group: str) -> str:
         "other": _("other participant"),
         "student": _("pupil or student"),
         "agri_average": _("farming, forestry or fishery household of average living standard"),
+        "ethnic_minority_exited": _("ethnic minority of a commune no longer disadvantaged"),
     }
     return labels.get(group, group)  # groups added by the province show their key
 
@@ -203,40 +234,95 @@ def bhyt_ladder_amounts(rates: RatesInForce) -> list[int]:
     return [_round_dong(first * share) for share in rates.bhyt_ladder]
 
 
-def _bhyt_line(
-    rates: RatesInForce, member: BhytMember, position: int | None, first_monthly: int, months: int
-) -> BhytLine:
-    if position is None:
-        share, monthly = Decimal(0), 0
+@dataclass(frozen=True)
+class Support:
+    group: str
+    central: Decimal
+    province: Decimal  # the part of the province's top-up within 100 %
+
+    @property
+    def share(self) -> Decimal:
+        return self.central + self.province
+
+
+def bhyt_support(rates: RatesInForce, groups: Sequence[str]) -> Support | None:
+    """The most favourable of the groups a person fits (one level, never summed
+    across groups): central share plus the province's top-up, at most 100 %."""
+    best = None
+    for group in groups:
+        _check_group(group, rates.bhyt_support_shares)
+        central = min(rates.bhyt_support_shares[group], Decimal(1))
+        province = min(rates.bhyt_province_shares.get(group, Decimal(0)), Decimal(1) - central)
+        support = Support(group, central, province)
+        if best is None or support.share > best.share:
+            best = support
+    return best
+
+
+def _bhyt_line(rates: RatesInForce, member: BhytMember, position: int | None, support: Support | None,
+               first_monthly: int, months: int) -> BhytLine:
+    if member.covered_elsewhere:
+        kind, share, monthly, support = COVERED, Decimal(0), 0, None
+    elif support is not None:
+        # A supported member pays on the first member's amount (4.5 % of the base salary), outside the ladder.
+        kind, share, monthly = SUPPORTED, Decimal(1), first_monthly
     else:
-        share = _ladder_share(rates, position)
+        kind, share = HOUSEHOLD_GROUP, _ladder_share(rates, position)
         # Official figures take the share of the rounded first-member amount: 73,710 = 70 % of 105,300.
         monthly = _round_dong(first_monthly * share)
-    # Someone covered elsewhere pays nothing here, so no support either.
-    support_share = Decimal(0) if position is None else rates.bhyt_support_shares.get(member.support_group, Decimal(0))
-    support = _round_dong(monthly * support_share)
+    # The person's own part is the monthly amount rounded (45 % of 113,850 = 51,232.5 → 51,233); support the rest.
+    support_amount = monthly - _round_dong(monthly * (1 - support.share)) if support else 0
     return BhytLine(
         name=member.name,
-        position=position,
+        kind=kind,
+        position=position if kind == HOUSEHOLD_GROUP else None,
         ladder_share=share,
-        support_group=member.support_group,
-        support_share=support_share,
+        support_group=support.group if support else None,
+        central_share=support.central if support else Decimal(0),
+        province_share=support.province if support else Decimal(0),
+        support_share=support.share if support else Decimal(0),
         monthly_gross=monthly,
-        monthly_support=support,
-        monthly_payable=monthly - support,
+        monthly_support=support_amount,
+        monthly_payable=monthly - support_amount,
         total_gross=monthly * months,
-        total_support=support * months,
-        total_payable=(monthly - support) * months,
+        total_support=support_amount * months,
+        total_payable=(monthly - support_amount) * months,
     )
 
 
+def support_text(line: BhytLine) -> str:
+    """"Hộ cận nghèo: Nhà nước hỗ trợ 70 % + tỉnh hỗ trợ 30 % = 113.850 ₫, còn phải đóng 0 ₫/tháng"."""
+    values = {
+        "group": capfirst(group_label(line.support_group)),
+        "central": format_share(line.central_share),
+        "province": format_share(line.province_share),
+        "support": format_vnd(line.monthly_support),
+        "payable": format_vnd(line.monthly_payable),
+    }
+    if line.province_share:
+        return _("%(group)s: the state supports %(central)s + the province supports %(province)s = %(support)s, "
+                 "still to pay %(payable)s/month") % values
+    return _("%(group)s: the state supports %(central)s = %(support)s, still to pay %(payable)s/month") % values
+
+
 def _bhyt_line_text(line: BhytLine, rates: RatesInForce, first_monthly: int) -> str:
-    if line.position is None:
+    if line.kind == COVERED:
         return _(
             "%(name)s: covered by another scheme, not counted in the household and pays nothing here"
         ) % {"name": line.name}
+    if line.kind == SUPPORTED:
+        return _(
+            "%(name)s, outside the household ladder: %(rate)s of the base salary %(base)s = %(amount)s/month. "
+            "%(support)s"
+        ) % {
+            "name": line.name,
+            "rate": format_percent(rates.bhyt_rate),
+            "base": format_vnd(rates.base_salary),
+            "amount": format_vnd(line.monthly_gross),
+            "support": support_text(line),
+        }
     if line.position == 1:
-        text = _(
+        return _(
             "Member 1 of the household (%(name)s): %(rate)s of the base salary %(base)s = %(amount)s/month"
         ) % {
             "name": line.name,
@@ -244,24 +330,14 @@ def _bhyt_line_text(line: BhytLine, rates: RatesInForce, first_monthly: int) -> 
             "base": format_vnd(rates.base_salary),
             "amount": format_vnd(line.monthly_gross),
         }
-    else:
-        text = _(
-            "Member %(position)s of the household (%(name)s): %(share)s of %(first)s = %(amount)s/month"
-        ) % {
-            "position": line.position,
-            "name": line.name,
-            "share": format_percent(line.ladder_share),
-            "first": format_vnd(first_monthly),
-            "amount": format_vnd(line.monthly_gross),
-        }
-    if not line.monthly_support:
-        return text
-    return _("%(line)s; state support %(share)s (%(group)s) = %(support)s, pays %(payable)s/month") % {
-        "line": text,
-        "share": format_percent(line.support_share),
-        "group": _group_label(line.support_group),
-        "support": format_vnd(line.monthly_support),
-        "payable": format_vnd(line.monthly_payable),
+    return _(
+        "Member %(position)s of the household (%(name)s): %(share)s of %(first)s = %(amount)s/month"
+    ) % {
+        "position": line.position,
+        "name": line.name,
+        "share": format_percent(line.ladder_share),
+        "first": format_vnd(first_monthly),
+        "amount": format_vnd(line.monthly_gross),
     }
 
 
@@ -283,15 +359,17 @@ def _total_text(monthly_gross: int, months: int, total_gross: int, total_support
 def quote_bhyt_household(
     rates: RatesInForce, members: Sequence[BhytMember], months: int, already_counted: int = 0
 ) -> BhytQuote:
-    """What a household pays for `months` of BHYT; members count in the order given.
+    """What a household pays for `months` of BHYT.
 
-    `already_counted`: members of the household who already pay in the ladder
-    for the same period (a member joining a household whose others are
-    insured is its 4th, not its 1st)."""
+    Household-group members (no support group, not covered elsewhere) take the
+    ladder's places in the order given; members of a state-supported group pay
+    4.5 % of the base salary less their support and take no place; members
+    covered elsewhere pay nothing and are not counted. `already_counted`:
+    household-group members of the household who already pay for the same
+    period (a member joining a household whose others are insured is its 4th,
+    not its 1st)."""
     _check_period(months, rates.bhyt_periods)
-    for member in members:
-        if member.support_group is not None:
-            _check_group(member.support_group, rates.bhyt_support_shares)
+    supports = [None if member.covered_elsewhere else bhyt_support(rates, member.groups) for member in members]
     if all(member.covered_elsewhere for member in members):
         raise ContributionError(
             _("The household needs at least one member who pays here (not covered by another scheme)."),
@@ -300,11 +378,11 @@ def quote_bhyt_household(
 
     first_monthly = _round_dong(rates.base_salary * rates.bhyt_rate)
     lines, position = [], already_counted
-    for member in members:
-        if not member.covered_elsewhere:
+    for member, support in zip(members, supports):
+        in_ladder = not member.covered_elsewhere and support is None
+        if in_ladder:
             position += 1
-        counted_as = None if member.covered_elsewhere else position
-        lines.append(_bhyt_line(rates, member, counted_as, first_monthly, months))
+        lines.append(_bhyt_line(rates, member, position if in_ladder else None, support, first_monthly, months))
 
     total_gross = sum(line.total_gross for line in lines)
     total_support = sum(line.total_support for line in lines)
@@ -322,7 +400,7 @@ def _bhxh_support_text(
     rates: RatesInForce, group: str, monthly_support: int, support_months: int, months: int
 ) -> list[str]:
     if not monthly_support:
-        return [_("No state support for this group (%(group)s).") % {"group": _group_label(group)}]
+        return [_("No state support for this group (%(group)s).") % {"group": group_label(group)}]
     if not support_months:
         return [_("No state support: the person has no months of support left.")]
     lines = [
@@ -331,8 +409,9 @@ def _bhxh_support_text(
             "%(poverty_line)s = %(support)s/month"
         )
         % {
-            "group": _group_label(group),
-            "share": format_percent(rates.bhxh_support_shares[group]),
+            "group": group_label(group),
+            "share": format_percent(min(rates.bhxh_support_shares[group]
+                                        + rates.bhxh_province_shares.get(group, Decimal(0)), Decimal(1))),
             "rate": format_percent(rates.bhxh_rate),
             "poverty_line": format_vnd(rates.rural_poverty_line),
             "support": format_vnd(monthly_support),
@@ -349,15 +428,53 @@ def _bhxh_support_text(
     return lines
 
 
+AHEAD = "ahead"
+MISSING = "missing"
+
+
+def discounted_lump_sum(monthly_amounts: Sequence[int], monthly_rate: Decimal) -> int:
+    """n months paid ahead at once: T = Σ P_i / (1 + r)^(i−1), rounded once to the đồng."""
+    return _round_dong(sum((Decimal(p) / (1 + monthly_rate) ** i for i, p in enumerate(monthly_amounts)),
+                           Decimal(0)))
+
+
+def lump_sum_with_interest(monthly_amounts: Sequence[int], monthly_rate: Decimal) -> int:
+    """n missing months paid at once: T = Σ P_i × (1 + r)^i, rounded once to the đồng."""
+    return _round_dong(sum((Decimal(p) * (1 + monthly_rate) ** (i + 1) for i, p in enumerate(monthly_amounts)),
+                           Decimal(0)))
+
+
+def _interest_rate(rates: RatesInForce) -> Decimal:
+    if rates.bhxh_interest_rate is None:
+        raise ContributionError(
+            _("A payment of more than 12 months needs the fund's average monthly interest rate for %(year)s, "
+              "which is not entered yet: add the contribution rate “BHXH voluntary: the fund's average monthly "
+              "interest rate of the year before” from 01/01/%(next_year)s.")
+            % {"year": rates.on.year - 1, "next_year": rates.on.year},
+            field="months",
+        )
+    return rates.bhxh_interest_rate
+
+
 def quote_bhxh_voluntary(
-    rates: RatesInForce, income: int, group: str, months: int, support_months_left: int | None = None
+    rates: RatesInForce, income: int, group: str, months: int, support_months_left: int | None = None,
+    mode: str = AHEAD,
 ) -> BhxhQuote:
     """What a participant pays for `months` of voluntary social insurance.
 
     `support_months_left`: months of state support the person still has (support
     is limited per person); None means no limit applies to this payment.
+    `mode`: AHEAD pays this period and on (more than 12 months at once are
+    discounted month by month at the fund's interest rate); MISSING pays
+    months missing before at once, with that interest.
     """
-    _check_period(months, rates.bhxh_periods)
+    if mode == AHEAD:
+        _check_period(months, rates.bhxh_periods)
+    elif mode != MISSING:
+        raise ContributionError(_("Choose how the months are paid: ahead, or missing months."), field="mode")
+    elif months < 1:
+        raise ContributionError(_("Months paid must be 1 or more, not %(value)s.") % {"value": months},
+                                field="months")
     _check_group(group, rates.bhxh_support_shares)
     _check_income(income, rates)
     if support_months_left is not None and support_months_left < 0:
@@ -366,21 +483,46 @@ def quote_bhxh_voluntary(
         )
 
     monthly_gross = _round_dong(income * rates.bhxh_rate)
-    # Support is a share of 22 % of the poverty line, whatever income was chosen;
-    # it can never exceed the contribution itself.
-    support = _round_dong(rates.rural_poverty_line * rates.bhxh_rate * rates.bhxh_support_shares[group])
+    # Support is a share of 22 % of the poverty line, whatever income was chosen; the province may add
+    # its own share; it can never exceed the contribution itself.
+    share = min(rates.bhxh_support_shares[group] + rates.bhxh_province_shares.get(group, Decimal(0)), Decimal(1))
+    support = _round_dong(rates.rural_poverty_line * rates.bhxh_rate * share)
     monthly_support = min(support, monthly_gross)
     support_months = months if support_months_left is None else min(months, support_months_left)
 
     total_gross = monthly_gross * months
     total_support = monthly_support * support_months
-    total_payable = total_gross - total_support
+    undiscounted = total_gross - total_support
+    discount = interest = 0
+    lump_text = []
+    if mode == MISSING or months > 12:
+        rate = _interest_rate(rates)
+        amounts = [monthly_gross - monthly_support] * support_months + [monthly_gross] * (months - support_months)
+        values = {"months": months, "rate": format_percent(rate), "plain": format_vnd(undiscounted)}
+        if mode == AHEAD:
+            discount = undiscounted - discounted_lump_sum(amounts, rate)
+            values["change"] = format_vnd(discount)
+            lump_text.append(_(
+                "%(months)s months paid ahead at once: each month after the first is discounted at the fund's "
+                "interest rate of %(rate)s a month: %(plain)s less %(change)s"
+            ) % values)
+        else:
+            interest = lump_sum_with_interest(amounts, rate) - undiscounted
+            values["change"] = format_vnd(interest)
+            lump_text.append(_(
+                "%(months)s missing months paid at once, with interest at the fund's rate of %(rate)s a month: "
+                "%(plain)s plus %(change)s"
+            ) % values)
+    total_payable = undiscounted - discount + interest
     explanation = [
         _("Contribution: %(rate)s of the chosen income %(income)s = %(gross)s/month")
         % {"rate": format_percent(rates.bhxh_rate), "income": format_vnd(income), "gross": format_vnd(monthly_gross)},
         *_bhxh_support_text(rates, group, monthly_support, support_months, months),
-        _total_text(monthly_gross, months, total_gross, total_support, total_payable),
+        _total_text(monthly_gross, months, total_gross, total_support, undiscounted),
+        *lump_text,
     ]
+    if lump_text:
+        explanation.append(_("To pay: %(amount)s") % {"amount": format_vnd(total_payable)})
     return BhxhQuote(
         income=income,
         group=group,
@@ -393,6 +535,9 @@ def quote_bhxh_voluntary(
         total_support=total_support,
         total_payable=total_payable,
         explanation=explanation,
+        mode=mode,
+        discount=discount,
+        interest=interest,
     )
 
 

@@ -39,6 +39,11 @@ class Commune(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="officer_communes", verbose_name=_("commune officers"),
         help_text=_("People of the commune office who may read its households and figures."),
     )
+    left_disadvantaged_area = models.BooleanField(
+        _("no longer a disadvantaged area"), default=False, db_default=False,
+        help_text=_("The commune has left the list of disadvantaged areas: its ethnic-minority residents get the "
+                    "province's health-insurance top-up for them (Đắk Lắk: +15 %) (check)."),
+    )
 
     class Meta:
         verbose_name = _("commune")
@@ -102,6 +107,12 @@ class Household(models.Model):
         null=True,
         blank=True,
         help_text=_("Year the poor or near-poor status was certified."),
+    )
+    average_standard_year = models.PositiveSmallIntegerField(
+        _("average-living-standard list year"), null=True, blank=True,
+        help_text=_("Year of the commune's list of farming, forestry, fishery or salt-making households of average "
+                    "living standard that names this household. Its members get state support for health "
+                    "insurance."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -182,6 +193,15 @@ class Member(models.Model):
         _("social-insurance number"), unique=True, null=True, blank=True, validators=[validators.validate_si_number]
     )
     phone = PhoneField(_("phone"), unique=True, null=True, blank=True, validators=[validators.validate_mobile])
+    student = models.BooleanField(
+        _("pupil or student"), default=False, db_default=False,
+        help_text=_("At school, college or university: state support for health insurance as a pupil or student."),
+    )
+    insured_elsewhere = models.BooleanField(
+        _("insured by another scheme"), default=False, db_default=False,
+        help_text=_("Has health insurance through an employer, a pension, the state budget or another group: "
+                    "not counted in the household and pays nothing here."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -359,6 +379,8 @@ class ContributionRate(models.Model):
         BHYT_SUPPORT_STUDENT = "bhyt_support_student", _("BHYT: state support for pupils and students")
         BHYT_SUPPORT_AGRI_AVERAGE = "bhyt_support_agri_average", _(
             "BHYT: state support for farming households of average living standard")
+        BHYT_SUPPORT_ETHNIC_MINORITY_EXITED = "bhyt_support_ethnic_minority_exited", _(
+            "BHYT: support for ethnic-minority people of communes no longer disadvantaged")
         BHXH_RATE = "bhxh_rate", _("BHXH voluntary: share of the chosen income")
         BHXH_INCOME_MAX_MULTIPLE = "bhxh_income_max_multiple", _(
             "BHXH voluntary: highest income, as a multiple of the base salary")
@@ -369,25 +391,55 @@ class ContributionRate(models.Model):
         BHXH_SUPPORT_OTHER = "bhxh_support_other", _("BHXH voluntary: state support, everyone else")
         BHXH_SUPPORT_MAX_YEARS = "bhxh_support_max_years", _(
             "BHXH voluntary: years of state support per person, at most")
+        BHXH_FUND_MONTHLY_INTEREST = "bhxh_fund_monthly_interest", _(
+            "BHXH voluntary: the fund's average monthly interest rate of the year before")
+
+    # Support shares a province may top up (a row with its province code); the others are central only.
+    SUPPORT_KEYS = frozenset({
+        Key.BHYT_SUPPORT_NEAR_POOR, Key.BHYT_SUPPORT_STUDENT, Key.BHYT_SUPPORT_AGRI_AVERAGE,
+        Key.BHYT_SUPPORT_ETHNIC_MINORITY_EXITED, Key.BHXH_SUPPORT_POOR, Key.BHXH_SUPPORT_NEAR_POOR,
+        Key.BHXH_SUPPORT_ETHNIC_MINORITY, Key.BHXH_SUPPORT_OTHER,
+    })
+    CENTRAL = 0
 
     key = models.CharField(_("rule"), max_length=40, choices=Key.choices)
-    value = models.DecimalField(_("value"), max_digits=9, decimal_places=6,
-                                help_text=_("A share as a decimal: 0.045 for 4.5 %, 0.7 for 70 %."))
+    province_code = models.PositiveSmallIntegerField(
+        _("province"), default=CENTRAL,
+        help_text=_("0 for the central rule, for the whole country. A province code (66 = Đắk Lắk) for that "
+                    "province's own top-up on a support share, added to the central share (together never "
+                    "above 100 %)."),
+    )
+    value = models.DecimalField(
+        _("value"), max_digits=9, decimal_places=6,
+        help_text=_("A share as a decimal: 0.045 for 4.5 %, 0.7 for 70 %. The fund's monthly interest rate is "
+                    "entered each year, from 1 January, as the social-insurance office publishes it for the year "
+                    "before (0.004 for 0.4 % a month); lump sums of voluntary social insurance paid for more "
+                    "than 12 months are refused until it is entered."),
+    )
     effective_from = models.DateField(_("in force from"))
-    source = models.CharField(_("legal source"), max_length=200, blank=True)
+    source = models.CharField(_("legal source"), max_length=200, blank=True,
+                              help_text=_("The law, decree or resolution; “(check)” where it was not confirmed."))
 
     class Meta:
         verbose_name = _("contribution rate")
         verbose_name_plural = _("contribution rates")
         ordering = ["key", "-effective_from"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "effective_from"], name="contribution_rate_one_per_day",
+            models.UniqueConstraint(fields=["key", "province_code", "effective_from"],
+                                    name="contribution_rate_one_per_day",
                                     violation_error_message=_("There is already a value of this rule from that date.")),
             models.CheckConstraint(condition=Q(value__gte=0), name="contribution_rate_not_negative"),
         ]
 
     def __str__(self):
-        return f"{self.get_key_display()}: {self.value.normalize()} ({self.effective_from:%d/%m/%Y})"
+        where = f" [{self.province_code}]" if self.province_code != self.CENTRAL else ""
+        return f"{self.get_key_display()}{where}: {self.value.normalize()} ({self.effective_from:%d/%m/%Y})"
+
+    def clean(self):
+        if self.province_code != self.CENTRAL and self.key not in self.SUPPORT_KEYS:
+            raise ValidationError({"province_code": _("Only support shares have a province's top-up: use 0 here.")})
+        if self.key in self.SUPPORT_KEYS and self.value is not None and self.value > 1:
+            raise ValidationError({"value": _("A support share is at most 1 (100 %).")})
 
 
 class PaymentPeriod(models.Model):

@@ -1,11 +1,12 @@
 """What a payment for real members of a real household costs, and the cover
-it buys: the registry's facts (ages, household status, ethnicity, current
-cover) turned into inputs of the pure contribution rules."""
+it buys: the registry's facts (ages, household status, evidence of support
+groups, current cover) turned into inputs of the pure contribution rules."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from . import contributions as rules
@@ -17,6 +18,8 @@ from .rates import rates_on
 Scheme = Enrolment.Scheme
 # Children under this age are covered by the state budget, not by the household.
 STATE_COVERED_UNDER_AGE = 6
+# A card ending within this many days (or ended, or never held) is quoted for renewal.
+RENEWAL_DUE_WITHIN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,63 @@ def age_on(member: Member, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def state_covered_reason(member: Member, household: Household, day: date) -> str | None:
-    """Why the state, not the household, pays this member's health insurance."""
+def bhyt_support_groups(member: Member, household: Household) -> tuple[str, ...]:
+    """The state-supported groups the member's evidence puts them in (the rules
+    apply the most favourable). Reads `household.commune` for the commune's
+    classification: select it with the household when quoting many."""
+    groups = []
+    if household.economic_status == Household.EconomicStatus.NEAR_POOR:
+        groups.append("near_poor")
+    if household.average_standard_year:
+        groups.append("agri_average")
+    if member.student:
+        groups.append("student")
+    if member.ethnicity != KINH and household.commune.left_disadvantaged_area:
+        groups.append("ethnic_minority_exited")
+    return tuple(groups)
+
+
+def support_evidence(member: Member, household: Household) -> list[str]:
+    """The member's state-supported groups with their evidence, as the phone shows them."""
+    shown = []
+    for group in bhyt_support_groups(member, household):
+        label = rules.group_label(group)
+        if group == "near_poor":
+            label = f"{label} ({household.status_year})"
+        elif group == "agri_average":
+            label = _("%(group)s (list of %(year)s)") % {"group": label, "year": household.average_standard_year}
+        shown.append(label)
+    return shown
+
+
+def _bhyt_member(member: Member, household: Household) -> rules.BhytMember:
+    return rules.BhytMember(member.full_name, support_groups=bhyt_support_groups(member, household))
+
+
+def state_covered_reason(member: Member, household: Household, day: date,
+                         rates: RatesInForce | None = None) -> str | None:
+    """Why this member pays nothing for household health insurance: the state
+    or another scheme insures them, or (given `rates`) their support covers it all."""
     if household.economic_status == Household.EconomicStatus.POOR:
         return _("members of poor households are insured by the state")
     if age_on(member, day) < STATE_COVERED_UNDER_AGE:
         return _("children under 6 are insured by the state")
+    if member.insured_elsewhere:
+        return _("insured by another scheme")
+    if rates is not None:
+        try:
+            support = rules.bhyt_support(rates, bhyt_support_groups(member, household))
+        except ContributionError:
+            return None  # the quote says which rule is missing
+        if support is not None and support.share >= 1:
+            return _("%(group)s: the state and the province pay all of it") % {
+                "group": capfirst(rules.group_label(support.group))}
     return None
 
 
-def paying_members(household: Household, members, day: date) -> list[Member]:
+def paying_members(household: Household, members, day: date, rates: RatesInForce | None = None) -> list[Member]:
     """The members who pay household health insurance (the others the state insures)."""
-    return [m for m in members if state_covered_reason(m, household, day) is None]
+    return [m for m in members if state_covered_reason(m, household, day, rates) is None]
 
 
 def bhxh_support_group(member: Member, household: Household) -> str:
@@ -80,6 +128,32 @@ def latest_cover(member: Member, scheme: str) -> Enrolment | None:
     (use prefetch_related("enrolments") when quoting many households)."""
     periods = [e for e in member.enrolments.all() if e.scheme == scheme and e.status != Enrolment.Status.CANCELLED]
     return max(periods, key=lambda e: e.coverage_end, default=None)
+
+
+def renewal_due(member: Member, day: date) -> bool:
+    """Whether the member's health-insurance card needs paying for now: none
+    yet, ended, or ending within RENEWAL_DUE_WITHIN_DAYS."""
+    cover = latest_cover(member, Scheme.BHYT_HOUSEHOLD)
+    return cover is None or cover.coverage_end <= day + timedelta(days=RENEWAL_DUE_WITHIN_DAYS)
+
+
+def members_due(household: Household, members, day: date, rates: RatesInForce | None = None) -> list[Member]:
+    """Who still has to pay household health insurance: members who pay here
+    and whose card needs renewing. The household page, Today, the payment
+    page and the admin calculator all quote these."""
+    return [m for m in paying_members(household, members, day, rates) if renewal_due(m, day)]
+
+
+def _in_ladder_already(household: Household, members, chosen: set, day: date) -> int:
+    """Household-group members, other than those paying now, whose cover runs
+    on `day`: they keep their places in the ladder."""
+    return sum(
+        1 for m in members
+        if m.pk not in chosen and state_covered_reason(m, household, day) is None
+        and not bhyt_support_groups(m, household)
+        and (cover := latest_cover(m, Scheme.BHYT_HOUSEHOLD)) is not None and cover.coverage_end >= day
+        and cover.status in (Enrolment.Status.ACTIVE, Enrolment.Status.PENDING)
+    )
 
 
 def _line(member, scheme, months, day, monthly_amount, amount, support_months=0) -> MemberQuoteLine:
@@ -110,12 +184,15 @@ def quote_household_payment(
     income: int | None = None,
     support_months_used: int = 0,
     rates: RatesInForce | None = None,
+    household_members: Sequence[Member] | None = None,
 ) -> HouseholdQuote:
     """What `members` of `household` pay on `day` for `months` of `scheme`.
 
     Raises ContributionError (with the field at fault) when the rules do not
     allow the payment. `support_months_used`: months of BHXH state support the
-    member has already had (it is limited per person)."""
+    member has already had (it is limited per person). `household_members`: all
+    the household's members with their enrolments, when already loaded (the
+    others insured in the same period keep their places in the ladder)."""
     if not members:
         raise ContributionError(_("Choose at least one member."), field="members")
     strangers = [m.full_name for m in members if m.household_id != household.pk]
@@ -126,32 +203,22 @@ def quote_household_payment(
         )
     rates = rates or rates_on(day)
     if scheme == Scheme.BHYT_HOUSEHOLD:
-        return _quote_bhyt(household, ladder_order(members), months, day, rates)
+        everyone = household.members.prefetch_related("enrolments") if household_members is None else household_members
+        return _quote_bhyt(household, ladder_order(members), months, day, rates, everyone)
     if scheme == Scheme.BHXH_VOLUNTARY:
         return _quote_bhxh(household, members, months, day, income, support_months_used, rates)
     raise ContributionError(_("Choose a scheme."), field="scheme")
 
 
-def _quote_bhyt(household, members, months, day, rates) -> HouseholdQuote:
+def _quote_bhyt(household, members, months, day, rates, everyone) -> HouseholdQuote:
     for member in members:
-        reason = state_covered_reason(member, household, day)
+        reason = state_covered_reason(member, household, day, rates)
         if reason:
             raise ContributionError(
                 _("%(name)s pays nothing here: %(reason)s.") % {"name": member.full_name, "reason": reason},
                 field="members",
             )
-    chosen = {m.pk for m in members}
-    # Others of the household still insured in the ladder keep their places in it.
-    already_counted = (
-        Enrolment.objects.filter(
-            member__household=household, scheme=Scheme.BHYT_HOUSEHOLD, coverage_end__gte=day,
-            status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.PENDING],
-        )
-        .exclude(member__in=chosen)
-        .values("member")
-        .distinct()
-        .count()
-    )
+    already_counted = _in_ladder_already(household, everyone, {m.pk for m in members}, day)
     quote = _bhyt_quote(household, members, months, day, rates, already_counted)
     return HouseholdQuote(
         household=quote.household, scheme=quote.scheme, months=months, day=day, lines=quote.lines,
@@ -163,10 +230,7 @@ def _quote_bhyt(household, members, months, day, rates) -> HouseholdQuote:
 
 def _bhyt_quote(household, members, months, day, rates, already_counted=0) -> HouseholdQuote:
     """The ladder for `members` (in ladder order) and the cover each would get."""
-    support = "near_poor" if household.economic_status == Household.EconomicStatus.NEAR_POOR else None
-    quote = rules.quote_bhyt_household(
-        rates, [rules.BhytMember(m.full_name, support_group=support) for m in members], months, already_counted
-    )
+    quote = rules.quote_bhyt_household(rates, [_bhyt_member(m, household) for m in members], months, already_counted)
     lines = [_line(m, Scheme.BHYT_HOUSEHOLD, months, day, rule.monthly_payable, rule.total_payable)
              for m, rule in zip(members, quote.lines)]
     return HouseholdQuote(household=household, scheme=Scheme.BHYT_HOUSEHOLD, months=months, day=day,
@@ -193,14 +257,24 @@ def _quote_bhxh(household, members, months, day, income, support_months_used, ra
 
 
 def renewal_quote(*, household: Household, day: date, rates: RatesInForce | None = None,
-                  members: Sequence[Member] | None = None) -> HouseholdQuote | None:
-    """What renewing household health insurance for 12 months costs the whole
-    household on `day`; None where the state pays for everyone.
+                  members: Sequence[Member] | None = None, months: int | None = None) -> HouseholdQuote | None:
+    """What renewing household health insurance costs on `day` for the members
+    who still have to pay (members_due), for `months` (default: the longest
+    period allowed, 12); None when nobody has to pay.
 
-    Pass `rates` (one rates_on per request) and members prefetched with their
-    enrolments to quote many households without a query each."""
-    paying = paying_members(household, household.members.all() if members is None else members, day)
-    if not paying:
-        return None
+    `members`: all the household's members, prefetched with their enrolments
+    (and `rates`, one rates_on per request), to quote many households without
+    a query each."""
+    everyone = list(household.members.prefetch_related("enrolments") if members is None else members)
     rates = rates or rates_on(day)
-    return _bhyt_quote(household, ladder_order(paying), max(rates.bhyt_periods, default=12), day, rates)
+    due = members_due(household, everyone, day, rates)
+    if not due:
+        return None
+    months = months or max(rates.bhyt_periods, default=12)
+    already_counted = _in_ladder_already(household, everyone, {m.pk for m in due}, day)
+    quote = _bhyt_quote(household, ladder_order(due), months, day, rates, already_counted)
+    return HouseholdQuote(
+        household=household, scheme=quote.scheme, months=months, day=day, lines=quote.lines, total=quote.total,
+        explanation=quote.explanation + [f"{line.member.full_name}: {line.coverage.explanation}"
+                                         for line in quote.lines],
+    )

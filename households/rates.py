@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,7 @@ BHYT_SUPPORT_GROUPS = {
     "near_poor": K.BHYT_SUPPORT_NEAR_POOR,
     "student": K.BHYT_SUPPORT_STUDENT,
     "agri_average": K.BHYT_SUPPORT_AGRI_AVERAGE,
+    "ethnic_minority_exited": K.BHYT_SUPPORT_ETHNIC_MINORITY_EXITED,
 }
 BHXH_SUPPORT_GROUPS = {
     "poor": K.BHXH_SUPPORT_POOR,
@@ -31,14 +33,24 @@ def _latest_by(rows):
     return latest
 
 
-def rates_on(day: date) -> RatesInForce:
-    """Everything the contribution rules need on `day`: three queries."""
+def rates_on(day: date, province_code: int | None = None) -> RatesInForce:
+    """Everything the contribution rules need on `day`, with the top-ups of
+    `province_code` (default: the office's, settings.OUTREACH_PROVINCE_CODE): three queries."""
+    province_code = settings.OUTREACH_PROVINCE_CODE if province_code is None else province_code
     amounts = _latest_by(
         ReferenceAmount.objects.filter(effective_from__lte=day).order_by("-effective_from")
         .values_list("kind", "amount"))
-    rates = _latest_by(
-        ContributionRate.objects.filter(effective_from__lte=day).order_by("-effective_from")
-        .values_list("key", "value"))
+    rows = (ContributionRate.objects.filter(effective_from__lte=day, province_code__in={ContributionRate.CENTRAL,
+                                                                                          province_code})
+            .order_by("-effective_from").values_list("key", "province_code", "value", "effective_from"))
+    rates, top_ups, interest = {}, {}, None
+    for key, province, value, effective_from in rows:
+        if key == K.BHXH_FUND_MONTHLY_INTEREST:
+            # The rate published for last year serves the payments of this year only.
+            if interest is None and effective_from.year == day.year:
+                interest = value
+            continue
+        (rates if province == ContributionRate.CENTRAL else top_ups).setdefault(key, value)
     periods = {scheme: [] for scheme in Enrolment.Scheme.values}
     for scheme, months in (
         PaymentPeriod.objects.filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day),
@@ -48,7 +60,7 @@ def rates_on(day: date) -> RatesInForce:
         periods[scheme].append(months)
 
     missing = [label for kind, label in ReferenceAmount.Kind.choices if kind not in amounts]
-    missing += [label for key, label in K.choices if key not in rates]
+    missing += [label for key, label in K.choices if key not in rates and key != K.BHXH_FUND_MONTHLY_INTEREST]
     if missing:
         raise ContributionError(
             _("No rule in force on %(day)s for: %(missing)s. Add it under Reference amounts or Contribution rates.")
@@ -70,4 +82,8 @@ def rates_on(day: date) -> RatesInForce:
         bhxh_support_shares={group: rates[key] for group, key in BHXH_SUPPORT_GROUPS.items()},
         bhxh_periods=tuple(periods[Enrolment.Scheme.BHXH_VOLUNTARY]),
         bhxh_support_max_months=int(rates[K.BHXH_SUPPORT_MAX_YEARS] * 12),
+        province_code=province_code,
+        bhyt_province_shares={group: top_ups[key] for group, key in BHYT_SUPPORT_GROUPS.items() if key in top_ups},
+        bhxh_province_shares={group: top_ups[key] for group, key in BHXH_SUPPORT_GROUPS.items() if key in top_ups},
+        bhxh_interest_rate=interest,
     )

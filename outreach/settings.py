@@ -194,6 +194,8 @@ HOUSEHOLD_IMPORT_ASYNC_ROWS = env.int("HOUSEHOLD_IMPORT_ASYNC_ROWS", default=5_0
 # A checked file waits this long for its confirmation; then the nightly job
 # deletes it (it holds personal data) and it must be uploaded again.
 IMPORT_CONFIRM_DAYS = env.int("IMPORT_CONFIRM_DAYS", default=2)
+# The office's province: its own top-ups on the state's support shares apply (66 = Đắk Lắk).
+OUTREACH_PROVINCE_CODE = env.int("OUTREACH_PROVINCE_CODE", default=66)
 
 
 # --- Security -------------------------------------------------------------------

@@ -119,7 +119,7 @@ def test_households_are_grouped_by_village(client, collector):
     assert html.index("Also Buon Ko") < html.index(collector.test_village.name)
 
 
-def test_each_line_shows_what_renewing_the_listed_people_costs(client, collector):
+def test_each_line_shows_what_renewing_who_still_has_to_pay_costs(client, collector):
     household = kit.household(collector, head="Head Due")
     head = kit.head_of(household)
     spouse = kit.add_member(household, name="Spouse Due")
@@ -128,9 +128,11 @@ def test_each_line_shows_what_renewing_the_listed_people_costs(client, collector
     kit.cover(head, ends_in_days=5)
     kit.cover(spouse, ends_in_days=-5)
     kit.cover(covered, ends_in_days=300)
-    quote = renewal_quote(household=household, day=kit.today(), members=[head, spouse])
+    quote = renewal_quote(household=household, day=kit.today())
     html = page(client)
-    assert format_vnd(quote.total) in html and quote.total == 12 * (113_850 + 79_695)
+    # The parent, insured for this period, keeps the first place: head and spouse are 2nd and 3rd.
+    assert format_vnd(quote.total) in html and quote.total == 12 * (79_695 + 68_310)
+    assert [line.member for line in quote.lines] == [head, spouse]
     assert "Covered Till Next Year" not in html
 
 

@@ -1,6 +1,7 @@
 """Contribution rules against the official worked figures in RULES.md, to the đồng."""
 
 import os
+from dataclasses import replace
 import subprocess
 import sys
 from datetime import date
@@ -20,12 +21,15 @@ if not settings.configured:  # run standalone (pytest -p no:django); pytest-djan
 from households.contributions import (  # noqa: E402
     BHXH_VOLUNTARY,
     BHYT_HOUSEHOLD,
+    MISSING,
     BhytMember,
     ContributionError,
     RatesInForce,
     add_months,
+    discounted_lump_sum,
     format_percent,
     format_vnd,
+    lump_sum_with_interest,
     new_coverage,
     quote_bhxh_voluntary,
     quote_bhyt_household,
@@ -48,7 +52,13 @@ BHXH_SUPPORT_SHARES = [
          "other": Decimal("0.20")},
     ),
 ]
-BHYT_SUPPORT_SHARES = {"near_poor": Decimal("0.70"), "student": Decimal("0.50"), "agri_average": Decimal("0.30")}
+BHYT_SUPPORT_SHARES = {"near_poor": Decimal("0.70"), "student": Decimal("0.50"), "agri_average": Decimal("0.30"),
+                       "ethnic_minority_exited": Decimal(0)}
+# Đắk Lắk's top-ups, in force from 2025-10-30 (RULES.md).
+DAK_LAK_TOP_UPS = [
+    (date(2025, 10, 30), {"near_poor": Decimal("0.30"), "agri_average": Decimal("0.30"),
+                          "ethnic_minority_exited": Decimal("0.15"), "student": Decimal("0.05")}),
+]
 
 
 def _in_force(rows, day):
@@ -58,9 +68,10 @@ def _in_force(rows, day):
     return values[-1]
 
 
-def rates_on(day: date) -> RatesInForce:
-    """The values in force on `day`, built the way the app reads its dated rows."""
+def rates_on(day: date, interest: Decimal | None = None) -> RatesInForce:
+    """The values in force on `day` in Đắk Lắk, built the way the app reads its dated rows."""
     base_salary = _in_force(BASE_SALARY, day)
+    top_ups = [value for since, value in DAK_LAK_TOP_UPS if since <= day]
     poverty_line = _in_force(RURAL_POVERTY_LINE, day)
     return RatesInForce(
         on=day,
@@ -75,6 +86,9 @@ def rates_on(day: date) -> RatesInForce:
         bhxh_income_max=20 * base_salary,
         bhxh_support_shares=dict(_in_force(BHXH_SUPPORT_SHARES, day)),
         bhxh_periods=(1, 3, 6, 12, 24, 36, 48, 60),
+        province_code=66,
+        bhyt_province_shares=dict(top_ups[-1]) if top_ups else {},
+        bhxh_interest_rate=interest,
     )
 
 
@@ -82,6 +96,9 @@ RATES_2024 = rates_on(date(2024, 7, 1))  # base 2,340,000; old BHXH shares
 RATES_2025 = rates_on(date(2025, 7, 1))  # base 2,340,000; new BHXH shares
 RATES_2026 = rates_on(date(2026, 7, 1))  # base 2,530,000
 RATES_2027 = rates_on(date(2027, 1, 1))  # poverty line 2,200,000
+RATES_BEFORE_TOP_UPS = rates_on(date(2025, 10, 29))  # base 2,340,000; no Đắk Lắk top-up yet
+RATES_TOP_UPS = rates_on(date(2025, 10, 30))  # base 2,340,000; Đắk Lắk's top-ups
+RATES_TODAY = rates_on(date(2026, 12, 1))  # base 2,530,000 and the top-ups
 RATES_BY_BASE = {2_340_000: RATES_2024, 2_530_000: RATES_2026}
 
 
@@ -203,54 +220,79 @@ def test_bhyt_member_covered_elsewhere_gets_no_support_line():
     assert (line.support_share, line.monthly_support, line.total_payable) == (Decimal(0), 0, 0)
 
 
-# --- BHYT household: state support ---------------------------------------------
+# --- BHYT household: state-supported groups, outside the ladder ------------------
+
+HG, NEAR_POOR, STUDENT, AGRI, EXITED = None, "near_poor", "student", "agri_average", "ethnic_minority_exited"
+
+
+def people(*groups, covered=0) -> list[BhytMember]:
+    """Members in the order given: None a household-group member, else a supported group."""
+    members = [BhytMember(f"#{n}", support_group=group) for n, group in enumerate(groups, 1)]
+    return members + [BhytMember(f"covered {n}", covered_elsewhere=True) for n in range(covered)]
 
 
 @pytest.mark.parametrize(
-    "rates, position, group, monthly_support, monthly_payable",
+    "rates, members, months, total",
     [
-        (RATES_2024, 1, "near_poor", 73_710, 31_590),  # 70 % of 105,300
-        (RATES_2024, 3, "agri_average", 18_954, 44_226),  # 30 % of 63,180
-        (RATES_2024, 2, "student", 36_855, 36_855),  # 50 % of 73,710
-        (RATES_2026, 2, "student", 39_848, 39_847),  # 50 % of 79,695 = 39,847.5, rounded half up
-        (RATES_2026, 5, "near_poor", 31_878, 13_662),  # 70 % of 45,540
+        # The issue's cases, 12 months on 2026-12-01 in Đắk Lắk.
+        (RATES_TODAY, people(HG, HG, HG, NEAR_POOR), 12, 3_142_260),  # 12 × (113,850 + 79,695 + 68,310) + 0
+        (RATES_TODAY, people(AGRI), 12, 546_480),  # 12 × 40 % of 113,850 = 12 × 45,540
+        (RATES_TODAY, people(NEAR_POOR), 12, 0),  # central 70 % + province 30 %
+        (RATES_TODAY, people(STUDENT), 12, 12 * 51_233),  # 45 % of 113,850 = 51,232.5 → 51,233
+        (RATES_TODAY, people(EXITED), 12, 12 * 96_773),  # 85 % of 113,850 = 96,772.5 → 96,773
+        # A household mixing every kind: the supported members, wherever they stand, move no one's place.
+        (RATES_TODAY, people(STUDENT, HG, NEAR_POOR, HG, AGRI, HG, covered=2), 12,
+         12 * (113_850 + 79_695 + 68_310) + 12 * 51_233 + 0 + 12 * 45_540),
+        # A supported member who also fits a better group gets that one, once: near-poor beats student.
+        (RATES_TODAY, [BhytMember("both", support_groups=(STUDENT, NEAR_POOR))], 12, 0),
+        # The day before the top-ups (2025-10-29, base 2,340,000): the central share alone.
+        (RATES_BEFORE_TOP_UPS, people(HG, HG, HG, NEAR_POOR), 12, 2_906_280 + 12 * 31_590),  # 30 % of 105,300
+        (RATES_BEFORE_TOP_UPS, people(AGRI), 12, 12 * 73_710),  # 70 % of 105,300
+        (RATES_BEFORE_TOP_UPS, people(STUDENT), 6, 6 * 52_650),  # 50 % of 105,300
+        # From 2025-10-30, still at 2,340,000.
+        (RATES_TOP_UPS, people(HG, HG, HG, NEAR_POOR), 12, 2_906_280),
+        (RATES_TOP_UPS, people(AGRI), 12, 12 * 42_120),  # 40 % of 105,300
+        (RATES_TOP_UPS, people(STUDENT), 3, 3 * 47_385),  # 45 % of 105,300
+        # 2026-07-01, the new base salary: a household of 3 with a farm member of average standard.
+        (RATES_2026, people(HG, AGRI, HG, HG), 12, 3_142_260 + 546_480),
     ],
 )
-def test_bhyt_support_is_a_share_of_the_members_ladder_amount(rates, position, group, monthly_support, monthly_payable):
-    members = household(position - 1) + [BhytMember("Supported", support_group=group)]
-    quote = quote_bhyt_household(rates, members, 6)
-    line = quote.lines[-1]
-    assert (line.monthly_support, line.monthly_payable) == (monthly_support, monthly_payable)
-    assert (line.total_support, line.total_payable) == (6 * monthly_support, 6 * monthly_payable)
-    assert quote.total_support == 6 * monthly_support
+def test_bhyt_worked_cases_to_the_dong(rates, members, months, total):
+    assert quote_bhyt_household(rates, members, months).total_payable == total
 
 
-def test_bhyt_household_of_three_with_a_near_poor_member_for_twelve_months():
-    members = [BhytMember("A"), BhytMember("B", support_group="near_poor"), BhytMember("C")]
-    quote = quote_bhyt_household(RATES_2024, members, 12)
-    # 73,710 × 70 % = 51,597 support a month for member 2.
-    assert quote.total_gross == 2_906_280
-    assert quote.total_support == 619_164
-    assert quote.total_payable == 2_287_116
+def test_bhyt_supported_members_take_no_place_in_the_ladder():
+    lines = quote_bhyt_household(RATES_TODAY, people(NEAR_POOR, HG, AGRI, HG, covered=1), 12).lines
+    assert [(line.kind, line.position) for line in lines] == [
+        ("supported", None), ("household", 1), ("supported", None), ("household", 2), ("covered", None)]
+    assert [line.monthly_gross for line in lines] == [113_850, 113_850, 113_850, 79_695, 0]
 
 
-def test_bhyt_order_given_decides_who_gets_which_rung():
-    """Members count in the order given, so the same people can cost differently."""
-    supported_last = [BhytMember("A"), BhytMember("B", support_group="near_poor")]
-    supported_first = list(reversed(supported_last))
-    assert quote_bhyt_household(RATES_2024, supported_last, 12).total_payable == 12 * (105_300 + 22_113)
-    assert quote_bhyt_household(RATES_2024, supported_first, 12).total_payable == 12 * (31_590 + 73_710)
+def test_bhyt_explanation_names_both_parts_of_the_support_in_vietnamese():
+    from django.utils import translation
+
+    with translation.override("vi"):
+        explanation = quote_bhyt_household(RATES_TODAY, people(HG, NEAR_POOR), 12).explanation
+    assert explanation[1].endswith(
+        "Hộ cận nghèo: Nhà nước hỗ trợ 70 % + tỉnh hỗ trợ 30 % = 113.850 ₫, còn phải đóng 0 ₫/tháng")
 
 
 def test_bhyt_explanation_reads_each_member_and_the_total():
     members = [BhytMember("Y Bhin Niê"), BhytMember("H'Hen Ksor", support_group="student"), BhytMember("Y Kar")]
-    assert quote_bhyt_household(RATES_2024, members, 12).explanation == [
-        "Member 1 of the household (Y Bhin Niê): 4,5% of the base salary 2.340.000 ₫ = 105.300 ₫/month",
-        "Member 2 of the household (H'Hen Ksor): 70% of 105.300 ₫ = 73.710 ₫/month; "
-        "state support 50% (pupil or student) = 36.855 ₫, pays 36.855 ₫/month",
-        "Member 3 of the household (Y Kar): 60% of 105.300 ₫ = 63.180 ₫/month",
-        "Total: 242.190 ₫/month × 12 = 2.906.280 ₫, minus state support 442.260 ₫ = 2.464.020 ₫ to pay",
+    assert quote_bhyt_household(RATES_TODAY, members, 12).explanation == [
+        "Member 1 of the household (Y Bhin Niê): 4,5% of the base salary 2.530.000 ₫ = 113.850 ₫/month",
+        "H'Hen Ksor, outside the household ladder: 4,5% of the base salary 2.530.000 ₫ = 113.850 ₫/month. "
+        "Pupil or student: the state supports 50 % + the province supports 5 % = 62.617 ₫, "
+        "still to pay 51.233 ₫/month",
+        "Member 2 of the household (Y Kar): 70% of 113.850 ₫ = 79.695 ₫/month",
+        "Total: 307.395 ₫/month × 12 = 3.688.740 ₫, minus state support 751.404 ₫ = 2.937.336 ₫ to pay",
     ]
+
+
+def test_bhyt_support_never_goes_above_100_percent():
+    rates = replace(RATES_TODAY, bhyt_support_shares={**BHYT_SUPPORT_SHARES, "near_poor": Decimal(1)})
+    line = quote_bhyt_household(rates, people(NEAR_POOR), 12).lines[0]
+    assert (line.central_share, line.province_share, line.total_payable) == (Decimal(1), Decimal(0), 0)
 
 
 def test_bhyt_explanation_total_without_support():
@@ -279,7 +321,7 @@ def test_bhyt_household_needs_a_paying_member(members):
 def test_bhyt_unknown_support_group():
     members = [BhytMember("A", support_group="veteran")]
     assert error_message(quote_bhyt_household, RATES_2024, members, 12) == (
-        "Unknown support group “veteran”: choose one of near_poor, student, agri_average."
+        "Unknown support group “veteran”: choose one of near_poor, student, agri_average, ethnic_minority_exited."
     )
 
 
@@ -346,7 +388,8 @@ def test_bhxh_poverty_line_of_2027_raises_minimum_and_support():
     ],
 )
 def test_bhxh_periods_up_to_five_years(months, total_gross, total_support, total_payable):
-    quote = quote_bhxh_voluntary(RATES_2025, 1_500_000, "near_poor", months)
+    # At an interest rate of 0 the lump sum ahead is not discounted: months × the month's amount.
+    quote = quote_bhxh_voluntary(replace(RATES_2025, bhxh_interest_rate=Decimal(0)), 1_500_000, "near_poor", months)
     assert (quote.total_gross, quote.total_support, quote.total_payable) == (total_gross, total_support, total_payable)
     assert quote.support_months == months
 
@@ -356,7 +399,8 @@ def test_bhxh_periods_up_to_five_years(months, total_gross, total_support, total
     [(None, 60, 7_920_000), (120, 60, 7_920_000), (60, 60, 7_920_000), (18, 18, 2_376_000), (0, 0, 0)],
 )
 def test_bhxh_support_stops_when_the_persons_support_months_run_out(support_months_left, support_months, total_support):
-    quote = quote_bhxh_voluntary(RATES_2025, 1_500_000, "near_poor", 60, support_months_left)
+    quote = quote_bhxh_voluntary(replace(RATES_2025, bhxh_interest_rate=Decimal(0)), 1_500_000, "near_poor", 60,
+                                 support_months_left)
     assert quote.support_months == support_months
     assert quote.total_support == total_support
     assert quote.total_payable == 19_800_000 - total_support
@@ -530,13 +574,14 @@ def test_coverage_unknown_scheme():
 
 # --- properties ----------------------------------------------------------------
 
-any_rates = st.sampled_from([RATES_2024, RATES_2025, RATES_2026, RATES_2027])
+any_rates = st.sampled_from([RATES_2024, RATES_2025, RATES_BEFORE_TOP_UPS, RATES_TOP_UPS, RATES_2026, RATES_2027])
 any_member = st.builds(
     BhytMember,
     name=st.text(max_size=5),
     covered_elsewhere=st.booleans(),
     support_group=st.sampled_from([None, *BHYT_SUPPORT_SHARES]),
 )
+supported_member = st.builds(BhytMember, name=st.just("S"), support_group=st.sampled_from(list(BHYT_SUPPORT_SHARES)))
 paying_member = st.builds(BhytMember, name=st.just("P"), support_group=st.sampled_from([None, *BHYT_SUPPORT_SHARES]))
 any_household = st.tuples(paying_member, st.lists(any_member, max_size=9)).map(
     lambda drawn: [drawn[0], *drawn[1]]
@@ -546,7 +591,7 @@ bhyt_months = st.sampled_from([3, 6, 12])
 
 @st.composite
 def bhxh_payment(draw):
-    rates = draw(any_rates)
+    rates = replace(draw(any_rates), bhxh_interest_rate=draw(st.decimals("0", "0.02", places=6)))
     return dict(
         rates=rates,
         income=draw(st.integers(rates.bhxh_income_min, rates.bhxh_income_max)),
@@ -591,7 +636,7 @@ def test_bhxh_amounts_never_negative_and_add_up(payment):
     quote = quote_bhxh_voluntary(**payment)
     assert quote.monthly_payable >= 0 and quote.total_payable >= 0 and quote.total_support >= 0
     assert quote.monthly_payable + quote.monthly_support == quote.monthly_gross
-    assert quote.total_payable + quote.total_support == quote.total_gross
+    assert quote.total_payable + quote.total_support + quote.discount == quote.total_gross
     assert quote.total_gross == quote.monthly_gross * payment["months"]
     assert quote.support_months <= payment["months"]
 
@@ -610,3 +655,58 @@ def test_coverage_is_a_forward_period_of_the_months_paid(scheme, paid_on, months
         assert cover.start > previous_end  # never overlaps the previous cover
     if not cover.waiting and scheme == BHYT_HOUSEHOLD:
         assert cover.start == date.fromordinal(previous_end.toordinal() + 1)
+
+
+@given(any_rates, any_household, supported_member, bhyt_months, st.integers(0, 10))
+def test_bhyt_adding_a_supported_member_never_changes_what_the_household_group_pays(rates, members, newcomer,
+                                                                                    months, place):
+    def household_group(quote):
+        return [(line.position, line.total_payable) for line in quote.lines if line.kind == "household"]
+
+    before = quote_bhyt_household(rates, members, months)
+    after = quote_bhyt_household(rates, [*members[:place], newcomer, *members[place:]], months)
+    assert household_group(after) == household_group(before)
+
+
+@given(any_rates, any_household, bhyt_months)
+def test_bhyt_support_never_exceeds_the_gross_amount(rates, members, months):
+    for line in quote_bhyt_household(rates, members, months).lines:
+        assert 0 <= line.monthly_support <= line.monthly_gross
+        assert line.support_share <= 1
+
+
+@given(st.lists(st.integers(0, 50_600_000 * 22 // 100), min_size=1, max_size=120),
+       st.decimals("0", "0.05", places=6))
+def test_the_discounted_lump_sum_is_never_more_than_months_times_the_monthly_amount(amounts, rate):
+    monthly = max(amounts)
+    assert discounted_lump_sum(amounts, rate) <= len(amounts) * monthly
+    assert discounted_lump_sum([monthly] * len(amounts), rate) <= len(amounts) * monthly
+    assert lump_sum_with_interest(amounts, rate) >= sum(amounts)
+
+
+# --- BHXH: several years ahead, missing years ----------------------------------------
+
+INTEREST = Decimal("0.004")  # an example rate of 0.4 % a month, as staff would enter it
+
+
+def test_bhxh_24_months_ahead_are_discounted_month_by_month():
+    quote = quote_bhxh_voluntary(replace(RATES_2026, bhxh_interest_rate=INTEREST), 1_500_000, "other", 24)
+    # P = 330,000 − 66,000 = 264,000; T = Σ 264,000 / 1.004^(i−1), i = 1..24.
+    expected = sum(Decimal(264_000) / Decimal("1.004") ** i for i in range(24))
+    assert quote.total_payable == int(expected.quantize(Decimal(1), rounding="ROUND_HALF_UP")) == 6_054_012
+    assert quote.discount == 24 * 264_000 - quote.total_payable
+    assert quote.explanation[-2].startswith("24 months paid ahead at once")
+
+
+def test_bhxh_missing_months_paid_at_once_carry_interest():
+    quote = quote_bhxh_voluntary(replace(RATES_2026, bhxh_interest_rate=INTEREST), 1_500_000, "other", 12,
+                                 mode=MISSING)
+    expected = sum(Decimal(264_000) * Decimal("1.004") ** i for i in range(1, 13))
+    assert quote.total_payable == int(expected.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    assert quote.interest == quote.total_payable - 12 * 264_000 > 0
+
+
+def test_bhxh_more_than_12_months_without_the_years_interest_rate_is_refused_naming_the_row():
+    message = error_message(quote_bhxh_voluntary, RATES_2026, 1_500_000, "other", 24)
+    assert "fund's average monthly interest rate for 2025" in message and "from 01/01/2026" in message
+    assert quote_bhxh_voluntary(RATES_2026, 1_500_000, "other", 12).total_payable == 12 * 264_000
