@@ -39,7 +39,7 @@ from .models import (
     ReferenceAmount,
     Village,
 )
-from .quotes import paying_members, quote_household_payment
+from .quotes import renewal_quote
 from .rates import rates_on
 from .resources import (
     FORMATS,
@@ -307,7 +307,8 @@ class HouseholdAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDa
 
     def calculator_view(self, request):
         """What a household, or a number of members, or a chosen income would pay."""
-        form = CalculatorForm(request.GET or None)
+        # A household outside the user's area reads as an unknown code (codes can be guessed).
+        form = CalculatorForm(request.GET or None, households=Household.objects.filter(household_scope(request.user)))
         explanation, total, heading = [], None, ""
         if form.is_valid():
             try:
@@ -331,19 +332,23 @@ class HouseholdAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDa
             _warn_about_citizen_ids(request, [f.instance for f in formset.forms if f.has_changed()])
 
 
-def _calculate(*, scheme, months, day, household, members, support, income, group):
+def _calculate(*, scheme, months, day, household, members, supported, income, group, mode):
     """(explanation lines, total to pay, heading) for the calculator's inputs."""
     if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD and household is not None:
-        quote = quote_household_payment(
-            household=household, scheme=scheme, months=months, day=day,
-            members=paying_members(household, household.members.prefetch_related("enrolments"), day))
-        return quote.explanation, quote.total, _("Household %(code)s") % {"code": household.code}
+        # Who still has to pay, as the household's phone page, Today and the payment page quote it.
+        heading = _("Household %(code)s") % {"code": household.code}
+        quote = renewal_quote(household=household, day=day, months=months)
+        if quote is None:
+            return [_("Nobody in this household has to pay now: every member's card runs on, or the state or "
+                      "another scheme pays.")], 0, heading
+        return quote.explanation, quote.total, heading
     rates = rates_on(day)
     if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD:
-        people = [rules.BhytMember(f"#{n}", support_group=support or None) for n in range(1, members + 1)]
+        people = [rules.BhytMember(f"#{n}") for n in range(1, (members or 0) + 1)]
+        people += [rules.BhytMember(f"#{len(people) + n}", support_group=g) for n, g in enumerate(supported, 1)]
         quote = rules.quote_bhyt_household(rates, people, months)
-        return quote.explanation, quote.total_payable, _("%(count)s members") % {"count": members}
-    quote = rules.quote_bhxh_voluntary(rates, income, group, months)
+        return quote.explanation, quote.total_payable, _("%(count)s members") % {"count": len(people)}
+    quote = rules.quote_bhxh_voluntary(rates, income, group, months, mode=mode or rules.AHEAD)
     return quote.explanation, quote.total_payable, rules.format_vnd(income)
 
 
