@@ -498,20 +498,21 @@ def quote_bhxh_voluntary(
     if mode == MISSING or months > 12:
         rate = _interest_rate(rates)
         amounts = [monthly_gross - monthly_support] * support_months + [monthly_gross] * (months - support_months)
-        values = {"months": months, "rate": format_percent(rate), "plain": format_vnd(undiscounted)}
         if mode == AHEAD:
             discount = undiscounted - discounted_lump_sum(amounts, rate)
-            values["change"] = format_vnd(discount)
-            lump_text.append(_(
-                "%(months)s months paid ahead at once: each month after the first is discounted at the fund's "
-                "interest rate of %(rate)s a month: %(plain)s less %(change)s"
-            ) % values)
         else:
             interest = lump_sum_with_interest(amounts, rate) - undiscounted
-            values["change"] = format_vnd(interest)
+        values = {"months": months, "rate": format_percent(rate), "plain": format_vnd(undiscounted),
+                  "change": format_vnd(discount or interest), "total": format_vnd(undiscounted - discount + interest)}
+        if mode == AHEAD:
+            lump_text.append(_(
+                "%(months)s months paid ahead at once: each month after the first is discounted at the fund's "
+                "interest rate of %(rate)s a month: %(plain)s less %(change)s = %(total)s to pay"
+            ) % values)
+        else:
             lump_text.append(_(
                 "%(months)s missing months paid at once, with interest at the fund's rate of %(rate)s a month: "
-                "%(plain)s plus %(change)s"
+                "%(plain)s plus %(change)s = %(total)s to pay"
             ) % values)
     total_payable = undiscounted - discount + interest
     explanation = [
@@ -521,8 +522,6 @@ def quote_bhxh_voluntary(
         _total_text(monthly_gross, months, total_gross, total_support, undiscounted),
         *lump_text,
     ]
-    if lump_text:
-        explanation.append(_("To pay: %(amount)s") % {"amount": format_vnd(total_payable)})
     return BhxhQuote(
         income=income,
         group=group,

@@ -64,6 +64,32 @@ def quote(*args):
     return out.getvalue().splitlines()
 
 
+@pytest.mark.parametrize("args, total", [
+    (["--members", "3", "--with", "near-poor", "--date", "2026-12-01"], "3.142.260 ₫"),
+    (["--members", "0", "--with", "agri-average", "--date", "2026-12-01"], "546.480 ₫"),
+    # Before Đắk Lắk's top-ups (2025-10-30) the near-poor member pays 30 % of 105,300 a month.
+    (["--members", "3", "--with", "near-poor", "--date", "2025-10-29"], "3.285.360 ₫"),
+])
+def test_quote_command_counts_supported_members_outside_the_ladder(args, total):
+    assert quote("bhyt", "--months", "12", *args)[-1] == f"To pay: {total}"
+
+
+def test_quote_command_uses_the_offices_province_for_the_top_ups(settings):
+    settings.OUTREACH_PROVINCE_CODE = 1  # Hà Nội: no top-up entered
+    assert quote("bhyt", "--members", "0", "--with", "near-poor", "--months", "12", "--date", "2026-12-01")[-1] == (
+        "To pay: 409.860 ₫")  # 30 % of 113,850 × 12
+
+
+def test_a_lump_sum_of_years_ahead_uses_the_years_interest_rate_row_staff_enter():
+    ContributionRate.objects.create(key=ContributionRate.Key.BHXH_FUND_MONTHLY_INTEREST, value=Decimal("0.004"),
+                                    effective_from=date(2026, 1, 1), source="published for 2025 (example)")
+    lines = quote("bhxh", "--income", "1500000", "--group", "other", "--months", "24", "--date", "2026-11-25")
+    assert lines[-1] == "To pay: 6.054.012 ₫"
+    # Next year needs next year's row: last year's does not carry over.
+    with pytest.raises(CommandError, match="interest rate for 2026"):
+        quote("bhxh", "--income", "2200000", "--group", "other", "--months", "24", "--date", "2027-01-05")
+
+
 def test_quote_command_prints_the_breakdown_and_the_total():
     lines = quote("bhyt", "--members", "3", "--months", "12", "--date", "2024-08-01")
     assert lines[1] == "Member 2 of the household (#2): 70% of 105.300 ₫ = 73.710 ₫/month"
@@ -76,7 +102,9 @@ def test_quote_command_prints_the_breakdown_and_the_total():
     (["bhyt", "--members", "2", "--months", "5"], "Payment period must be one of 3, 6, 12 months."),
     (["bhxh", "--income", "60000000", "--group", "other", "--months", "1", "--date", "2026-11-25"],
      "choose an amount from 1.500.000 ₫ to 50.600.000 ₫"),
-    (["bhyt", "--members", "0", "--months", "3"], "--members must be 1 or more."),
+    (["bhyt", "--members", "0", "--months", "3"], "--members must be 1 or more, or 0 with at least one --with."),
+    (["bhxh", "--income", "1500000", "--group", "other", "--months", "24", "--date", "2026-11-25"],
+     "needs the fund's average monthly interest rate for 2025"),
 ])
 def test_quote_command_refuses_what_the_rules_do_not_allow(args, message):
     with pytest.raises(CommandError, match=message):
