@@ -1,6 +1,7 @@
 """Receipts move cover exactly as the rules say, and cancelling undoes them."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from collectors.models import Payment
 from collectors.payments import cancel_payment, quote_for_collector, record_payment
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory
-from households.models import Enrolment, Household, Member
+from households.models import ContributionRate, Enrolment, Household, Member
 from households.tests.factories import EnrolmentFactory, HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,11 +110,47 @@ def test_a_member_joining_an_insured_household_pays_at_their_place_in_the_ladder
     assert quote.total == 68_310 * 12  # the 3rd member: 60 % of 113,850 ₫
 
 
-def test_near_poor_households_pay_30_percent_after_state_support(collector):
+def test_near_poor_members_pay_nothing_in_dak_lak_the_state_and_the_province_pay_it_all(collector):
     household, members = household_in_area(collector, status=Household.EconomicStatus.NEAR_POOR)
-    quote = quote_for_collector(collector=collector, household=household, members=members[:1], scheme="bhyt_hgd",
+    assert errors(lambda: pay(collector, household, members[:1], amount=0)) == {"members": [
+        "Y Bhin Niê pays nothing here: Near-poor household: the state and the province pay all of it."]}
+
+
+def test_members_of_an_average_standard_farm_household_pay_40_percent_outside_the_ladder(collector):
+    household, members = household_in_area(collector)
+    Household.objects.filter(pk=household.pk).update(average_standard_year=2026)
+    household.refresh_from_db()
+    payment = pay(collector, household, members, amount=3 * 12 * 45_540)
+    assert sorted(payment.lines.values_list("monthly_amount", flat=True)) == [45_540] * 3
+
+
+def test_a_student_pays_outside_the_ladder_and_moves_no_one_s_place(collector):
+    household, (head, spouse, child) = household_in_area(collector)
+    Member.objects.filter(pk=child.pk).update(student=True)
+    child.refresh_from_db()
+    quote = quote_for_collector(collector=collector, household=household, members=[head, spouse, child],
+                                scheme="bhyt_hgd", months=12, paid_on=TODAY)
+    assert [line.monthly_amount for line in quote.lines] == [113_850, 79_695, 51_233]  # 45 % of 113,850
+
+
+def test_a_member_insured_by_another_scheme_is_refused_and_not_counted(collector):
+    household, (head, spouse, child) = household_in_area(collector)
+    Member.objects.filter(pk=head.pk).update(insured_elsewhere=True)
+    head.refresh_from_db()
+    assert errors(lambda: pay(collector, household, [head], amount=1)) == {
+        "members": ["Y Bhin Niê pays nothing here: insured by another scheme."]}
+    quote = quote_for_collector(collector=collector, household=household, members=[spouse], scheme="bhyt_hgd",
                                 months=12, paid_on=TODAY)
-    assert quote.total == (113_850 - 79_695) * 12
+    assert quote.total == 113_850 * 12
+
+
+def test_a_recorded_payment_keeps_its_amount_when_the_rules_change(collector):
+    household, members = household_in_area(collector)
+    payment = pay(collector, household, members[:1], amount=113_850 * 12)
+    ContributionRate.objects.create(key=ContributionRate.Key.BHYT_RATE, value=Decimal("0.05"),
+                                    effective_from=TODAY - timedelta(days=1))
+    payment.refresh_from_db()
+    assert (payment.amount, payment.lines.get().amount) == (113_850 * 12, 113_850 * 12)
 
 
 @pytest.mark.parametrize("status, child_born, message", [
