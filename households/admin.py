@@ -195,7 +195,8 @@ class VillageAdmin(RegistryImportExportMixin, admin.ModelAdmin):
 class MemberInline(PersonalDataMixin, admin.TabularInline):
     model = Member
     extra = 0
-    fields = ["full_name", "relation", "date_of_birth", "sex", "ethnicity", "citizen_id", "si_number", "phone"]
+    fields = ["full_name", "relation", "date_of_birth", "sex", "ethnicity", "citizen_id", "si_number", "phone",
+              "student", "insured_elsewhere"]
     show_change_link = True
 
 
@@ -446,8 +447,13 @@ class ReferenceAmountAdmin(DatedRowAdmin):
 
 @admin.register(ContributionRate)
 class ContributionRateAdmin(DatedRowAdmin):
-    list_display = ["key", "value", "effective_from", "source"]
-    list_filter = ["key"]
+    """Central shares (province 0), a province's top-ups on them, and the
+    fund's interest rate staff enter each year. Figures marked “(check)” in
+    their source were not confirmed against the legal text: correct them by a
+    new row from the date they apply."""
+
+    list_display = ["key", "province_code", "value", "effective_from", "source"]
+    list_filter = ["key", "province_code"]
 
 
 @admin.register(PaymentPeriod)

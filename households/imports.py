@@ -502,6 +502,27 @@ def parse_yes_no(value) -> bool:
     raise Invalid(_("must be yes or no (có or không)"))
 
 
+_STATUSES = {"poor": "poor", "ngheo": "poor", "ho ngheo": "poor", "near poor": "near_poor", "near-poor": "near_poor",
+             "near_poor": "near_poor", "can ngheo": "near_poor", "ho can ngheo": "near_poor", "other": "other",
+             "khong": "other", "no": "other"}
+
+
+def parse_status(value) -> str:
+    try:
+        return _STATUSES[search_key(cell_text(value))]
+    except KeyError:
+        raise Invalid(_("must be poor, near-poor or no (nghèo, cận nghèo or không)")) from None
+
+
+def parse_year(value) -> int:
+    text = cell_text(value)
+    if text.endswith(".0"):  # a number cell read as a float
+        text = text[:-2]
+    if not text.isdigit() or not 2000 <= int(text) <= timezone.localdate().year + 1:
+        raise Invalid(_("must be a year such as %(year)s") % {"year": timezone.localdate().year})
+    return int(text)
+
+
 _SEXES = {"m": "M", "male": "M", "nam": "M", "f": "F", "female": "F", "nu": "F"}
 
 
@@ -603,10 +624,24 @@ HOUSEHOLD_SPEC = TableSpec([
     Column("si_number", gettext_lazy("social-insurance number"), "Mã số BHXH",
            aliases=("so bhxh", "ma bhxh"), example="6601234567"),
     Column("phone", gettext_lazy("phone"), "Số điện thoại", aliases=("dien thoai", "sdt"), example="0912345678"),
+    # Evidence of the state-supported groups (RULES.md): empty cells leave what the registry holds.
+    Column("economic_status", gettext_lazy("poverty status"), "Hộ nghèo/cận nghèo",
+           aliases=("ho ngheo can ngheo", "phan loai ho", "economic status"), example="near-poor",
+           example_vi="cận nghèo"),
+    Column("status_year", gettext_lazy("year certified"), "Năm công nhận", aliases=("nam cong nhan ho ngheo",),
+           example="2026"),
+    Column("average_standard_year", gettext_lazy("average-living-standard list year"), "Năm DS hộ mức sống TB",
+           aliases=("nam danh sach ho muc song trung binh", "ho muc song trung binh"), example="2026"),
+    Column("student", gettext_lazy("pupil or student"), "Học sinh, sinh viên",
+           aliases=("hssv", "hoc sinh sinh vien"), example="no", example_vi="không"),
+    Column("insured_elsewhere", gettext_lazy("insured by another scheme"), "Có BHYT khác",
+           aliases=("bhyt khac", "co the bhyt khac"), example="no", example_vi="không"),
 ], name=gettext_lazy("households with members"))
 
 _MEMBER_FIELDS = ["household", "full_name", "search_key", "date_of_birth", "sex", "ethnicity", "relation",
-                  "citizen_id", "si_number", "phone", "updated_at"]
+                  "citizen_id", "si_number", "phone", "student", "insured_elsewhere", "updated_at"]
+_HOUSEHOLD_FIELDS = ["commune", "village", "address", "economic_status", "status_year", "average_standard_year",
+                     "updated_at"]
 
 
 @dataclass
@@ -663,6 +698,11 @@ class _Row:
     date_of_birth: date | None = None
     sex: str = ""
     ethnicity: str | None = None
+    economic_status: str | None = None  # None (and the years and flags below): leave the registry's
+    status_year: int | None = None
+    average_standard_year: int | None = None
+    student: bool | None = None
+    insured_elsewhere: bool | None = None
     citizen_id: str | None = None
     si_number: str | None = None
     phone: str | None = None
@@ -795,6 +835,11 @@ class _HouseholdImport:
             "citizen_id": lambda v: clean_identifier(fields["citizen_id"], validators.validate_citizen_id, v),
             "si_number": lambda v: clean_identifier(fields["si_number"], validators.validate_si_number, v),
             "phone": lambda v: clean_identifier(fields["phone"], validators.validate_mobile, v),
+            "economic_status": parse_status,
+            "status_year": parse_year,
+            "average_standard_year": parse_year,
+            "student": parse_yes_no,
+            "insured_elsewhere": parse_yes_no,
         }
         return [(column, cleaners[column.key]) for column in HOUSEHOLD_SPEC.columns]
 
@@ -833,7 +878,9 @@ class _HouseholdImport:
     def check_household_values(self, rows):
         """Household columns repeat on each member's row: they must agree, and
         an empty cell takes the value of the household's other rows."""
-        for key, compare in (("commune_code", lambda v: v), ("village", search_key), ("address", lambda v: v)):
+        same = lambda v: v  # noqa: E731
+        for key, compare in (("commune_code", same), ("village", search_key), ("address", same),
+                             ("economic_status", same), ("status_year", same), ("average_standard_year", same)):
             first = next((row for row in rows if getattr(row, key)), None)
             for row in rows:
                 value = getattr(row, key)
@@ -844,6 +891,9 @@ class _HouseholdImport:
                 elif value != getattr(first, key) and compare(value) != compare(getattr(first, key)):
                     self.problem(row, key, _("differs from row %(row)s of the same household (“%(value)s”)")
                                  % {"row": first.number, "value": cell_text(first.values.get(key))})
+        first = rows[0]
+        if first.economic_status in ("poor", "near_poor") and not first.status_year:
+            self.problem(first, "status_year", _("a poor or near-poor status needs the year it was certified"))
 
     # --- natural keys against the registry --------------------------------------------
 
@@ -953,7 +1003,9 @@ class _HouseholdImport:
             household = self.existing.get(code)
             if household is None:
                 household = Household(code=code, commune_id=first.commune_code, village=village,
-                                      address=first.address)
+                                      address=first.address, economic_status=first.economic_status or "other",
+                                      status_year=first.status_year if first.economic_status != "other" else None,
+                                      average_standard_year=first.average_standard_year)
                 self.new_households.append(household)
             elif self.update_household(household, first, village):
                 self.changed_households.append(household)
@@ -971,7 +1023,8 @@ class _HouseholdImport:
                 self.new_members.append(Member(
                     household=household, full_name=row.full_name, date_of_birth=row.date_of_birth, sex=row.sex,
                     ethnicity=row.ethnicity or KINH, citizen_id=row.citizen_id, si_number=row.si_number,
-                    phone=row.phone, relation=Member.Relation.HEAD if row.is_head else Member.Relation.OTHER))
+                    phone=row.phone, relation=Member.Relation.HEAD if row.is_head else Member.Relation.OTHER,
+                    student=bool(row.student), insured_elsewhere=bool(row.insured_elsewhere)))
             elif self.update_member(row.member, row, household):
                 self.changed_members.append(row.member)
             else:
@@ -981,7 +1034,14 @@ class _HouseholdImport:
 
     @staticmethod
     def update_household(household: Household, row: _Row, village) -> bool:
-        before = (household.commune_id, household.village_id, household.address)
+        evidence = ("economic_status", "status_year", "average_standard_year")
+        before = (household.commune_id, household.village_id, household.address,
+                  *(getattr(household, name) for name in evidence))
+        for name in evidence:
+            if getattr(row, name) is not None:
+                setattr(household, name, getattr(row, name))
+        if row.economic_status == "other":
+            household.status_year = None
         if household.commune_id != row.commune_code:
             household.commune_id = row.commune_code
             household.village = None  # the old village belongs to the old commune
@@ -990,13 +1050,14 @@ class _HouseholdImport:
         if row.address:
             household.address = row.address
         # A new village has no id yet; it is a change all the same.
-        return (household.commune_id, household.village_id, household.address) != before or (
+        return (household.commune_id, household.village_id, household.address,
+                *(getattr(household, name) for name in evidence)) != before or (
             village is not None and village.pk is None)
 
     @staticmethod
     def update_member(member: Member, row: _Row, household: Household) -> bool:
         fields = ("household_id", "full_name", "date_of_birth", "sex", "ethnicity", "relation", "citizen_id",
-                  "si_number", "phone")
+                  "si_number", "phone", "student", "insured_elsewhere")
         before = tuple(getattr(member, name) for name in fields)
         moved = household.pk is None or household.pk != member.household_id
         member.household = household
@@ -1004,6 +1065,9 @@ class _HouseholdImport:
         # An empty cell leaves what the registry holds.
         for name in ("ethnicity", "citizen_id", "si_number", "phone"):
             if getattr(row, name):
+                setattr(member, name, getattr(row, name))
+        for name in ("student", "insured_elsewhere"):
+            if getattr(row, name) is not None:
                 setattr(member, name, getattr(row, name))
         if row.is_head:
             member.relation = Member.Relation.HEAD
@@ -1024,8 +1088,7 @@ class _HouseholdImport:
                 for household in self.changed_households:
                     household.updated_at = audit["when"]
                 insert(Household, self.new_households)
-                Household.objects.bulk_update(self.changed_households, ["commune", "village", "address", "updated_at"],
-                                              batch_size=BATCH_SIZE)
+                Household.objects.bulk_update(self.changed_households, _HOUSEHOLD_FIELDS, batch_size=BATCH_SIZE)
                 record_history(Household, self.new_households, kind="+", **audit)
                 record_history(Household, self.changed_households, kind="~", **audit)
                 self.progress(80)

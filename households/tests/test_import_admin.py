@@ -15,7 +15,14 @@ from outreach.roles import provincial_staff_group
 from collectors.tests.factories import UserFactory
 from households.models import Household, ImportJob, Member
 from households.tests.factories import CommuneFactory
-from households.tests.files import HEADERS, VIETNAMESE_HEADERS, csv_file, family
+from households.tests.files import (
+    GROUP_HEADERS,
+    HEADERS,
+    VIETNAMESE_GROUP_HEADERS,
+    VIETNAMESE_HEADERS,
+    csv_file,
+    family,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +148,8 @@ def test_the_import_page_lists_the_columns_templates_and_the_users_imports(clien
     assert "tháng-3.xlsx" in html and "của-người-khác.csv" not in html
 
 
-@pytest.mark.parametrize("language, headers", [("en", HEADERS), ("vi", VIETNAMESE_HEADERS)])
+@pytest.mark.parametrize("language, headers", [("en", HEADERS + GROUP_HEADERS),
+                                               ("vi", VIETNAMESE_HEADERS + VIETNAMESE_GROUP_HEADERS)])
 def test_the_templates_have_the_headers_and_an_example_row_that_imports_as_it_is(client, staff, language, headers):
     for extension in ("csv", "xlsx"):
         response = client.get(reverse("admin:households_household_import_template", args=[language, extension]))

@@ -12,7 +12,15 @@ from collectors.tests.factories import UserFactory
 from households.imports import import_households
 from households.models import Household, Member, Village
 from households.tests.factories import CommuneFactory, HouseholdFactory, MemberFactory, VillageFactory
-from households.tests.files import HEADERS, VIETNAMESE_HEADERS, csv_file, family, member, xlsx_file
+from households.tests.files import (
+    GROUP_HEADERS,
+    HEADERS,
+    VIETNAMESE_HEADERS,
+    csv_file,
+    family,
+    member,
+    xlsx_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -430,3 +438,41 @@ def test_villages_are_matched_without_diacritics_or_case():
     village = VillageFactory(commune_id=24259, name="Buôn Kô")
     run(csv_file([member(village="buon ko")]))
     assert Household.objects.get(code="H1").village == village
+
+
+# --- evidence of the state-supported groups ------------------------------------------------
+
+def with_groups(rows):
+    headers = [*HEADERS, *GROUP_HEADERS]
+    return csv_file([[row.get(key, "") for key in headers] for row in rows], headers)
+
+
+def test_the_groups_and_their_evidence_are_imported_and_empty_cells_keep_the_registrys():
+    head, wife, son = family()
+    head.update(economic_status="cận nghèo", status_year="2026", average_standard_year="2025", insured_elsewhere="có")
+    son.update(student="có")
+    assert run(with_groups([head, wife, son])).imported
+    household = Household.objects.get(code="H1")
+    assert (household.economic_status, household.status_year, household.average_standard_year) == (
+        "near_poor", 2026, 2025)
+    flags = dict(Member.objects.values_list("full_name", "student"))
+    assert flags == {"Nguyễn Văn An": False, "Trần Thị Bình": False, "Nguyễn Văn Cường": True}
+    assert Member.objects.get(full_name="Nguyễn Văn An").insured_elsewhere
+    # The plain list again (no group columns): nothing of the evidence is lost.
+    assert run(csv_file(family())).imported
+    household.refresh_from_db()
+    assert (household.economic_status, household.average_standard_year) == ("near_poor", 2025)
+    assert Member.objects.get(full_name="Nguyễn Văn Cường").student
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"economic_status": "rich"}, "row 2, poverty status “rich”: must be poor, near-poor or no (nghèo, cận nghèo "
+                                  "or không)"),
+    ({"economic_status": "nghèo"}, "row 2, year certified: a poor or near-poor status needs the year it was "
+                                   "certified"),
+    ({"average_standard_year": "1850"}, "row 2, average-living-standard list year “1850”: must be a year such as "
+                                        "2026"),
+    ({"student": "maybe"}, "row 2, pupil or student “maybe”: must be yes or no (có or không)"),
+])
+def test_bad_group_evidence_is_named_by_row_and_column(unchanged, values, message):
+    assert problems(with_groups([member(**values)])) == [message]
