@@ -446,7 +446,11 @@ class PaymentPeriod(models.Model):
     """A number of months that may be paid at once in a scheme."""
 
     scheme = models.CharField(_("scheme"), max_length=10, choices=Enrolment.Scheme.choices)
-    months = models.PositiveSmallIntegerField(_("months"))
+    months = models.PositiveSmallIntegerField(
+        _("months"),
+        help_text=_("Health insurance: 3, 6 or 12. Voluntary social insurance: 1, 3, 6, 12, or several years ahead "
+                    "(24, 36…), at most 5 years under the old decree (check)."),
+    )
     effective_from = models.DateField(_("allowed from"))
     effective_until = models.DateField(_("allowed until"), null=True, blank=True)
 

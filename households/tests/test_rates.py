@@ -109,3 +109,26 @@ def test_quote_command_prints_the_breakdown_and_the_total():
 def test_quote_command_refuses_what_the_rules_do_not_allow(args, message):
     with pytest.raises(CommandError, match=message):
         quote(*args)
+
+
+def test_the_migration_says_how_many_members_moved_out_of_the_ladder(capsys):
+    import importlib
+
+    from django.apps import apps
+
+    from households.tests.factories import HouseholdFactory, MemberFactory
+
+    near_poor = HouseholdFactory(economic_status="near_poor", status_year=2026)
+    MemberFactory(household=near_poor, relation="head")
+    MemberFactory(household=near_poor)
+    MemberFactory(household=HouseholdFactory(), relation="head")
+    importlib.import_module("households.migrations.0014_supported_groups_province_top_ups").count_moved(apps, None)
+    assert "2 members of near-poor households moved out of the household ladder" in capsys.readouterr().out
+
+
+def test_the_seeded_rows_give_dak_lak_its_top_ups_from_30_october_2025():
+    assert rates_on(date(2025, 10, 29)).bhyt_province_shares == {}
+    assert rates_on(date(2025, 10, 30)).bhyt_province_shares == {
+        "near_poor": Decimal("0.3"), "student": Decimal("0.05"), "agri_average": Decimal("0.3"),
+        "ethnic_minority_exited": Decimal("0.15")}
+    assert rates_on(date(2026, 12, 1), province_code=1).bhyt_province_shares == {}

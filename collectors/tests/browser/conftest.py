@@ -36,7 +36,8 @@ def chromium():
 def rules_of_law(transactional_db):
     """The dated rates a migration seeds: a live-server test's database is
     emptied between tests, so put them back."""
-    importlib.import_module("households.migrations.0005_seed_rules_of_law").seed(apps, None)
+    for name in ("0005_seed_rules_of_law", "0014_supported_groups_province_top_ups"):
+        importlib.import_module(f"households.migrations.{name}").seed(apps, None)
 
 
 @pytest.fixture
