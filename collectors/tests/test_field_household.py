@@ -127,3 +127,19 @@ def test_a_household_without_cover_rules_in_force_still_opens(client, collector,
     response = client.get(reverse("field:household", args=[hien.pk]))
     assert response.status_code == 200 and "Renewing health insurance" not in response.content.decode()
     assert Enrolment.objects.count() == 1
+
+
+def test_the_household_page_shows_each_members_supported_group_with_its_evidence(client, collector):
+    near_poor = kit.household(collector, status="near_poor", head="Cận Nghèo", average_standard_year=2025)
+    html = client.get(reverse("field:household", args=[near_poor.pk])).content.decode()
+    # Near-poor beats the farm list in Đắk Lắk (100 % against 60 %): nothing to pay, and why.
+    assert "Supported group: near-poor household (%s) · farming, forestry or fishery household of average " \
+           "living standard (list of 2025)" % kit.today().year in html
+    assert "Near-poor household: the state and the province pay all of it" in html
+    assert "Renewing health insurance" not in html
+
+    pupil_home = kit.household(collector, head="Học Sinh")
+    kit.add_member(pupil_home, name="Pupil", born=date(2010, 1, 1), relation="child", student=True)
+    html = client.get(reverse("field:household", args=[pupil_home.pk])).content.decode()
+    assert "Supported group: pupil or student" in html
+    assert "1.980.996 ₫" in html  # 12 × (113,850 + 51,233): the pupil outside the ladder
