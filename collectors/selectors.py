@@ -222,7 +222,8 @@ def _uninsured(on: date):
     recent_cover = Enrolment.objects.filter(
         member_id=OuterRef("pk"), scheme=Enrolment.Scheme.BHYT_HOUSEHOLD, coverage_end__gte=start
     ).exclude(status=Enrolment.Status.CANCELLED)
-    return Q(date_of_birth__lte=_years_before(on, STATE_COVERED_UNDER_AGE)) & ~Q(Exists(recent_cover))
+    return (Q(date_of_birth__lte=_years_before(on, STATE_COVERED_UNDER_AGE), insured_elsewhere=False)
+            & ~Q(Exists(recent_cover)))
 
 
 def _prospect_households(area, on: date):
@@ -249,7 +250,7 @@ def _members_with_cover():
     return Prefetch("members", queryset=Member.objects.prefetch_related("enrolments"))
 
 
-def _dues(household: Household, collector: Collector, on: date, rates=None) -> list[Due]:
+def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
     """The reasons to visit, from data already loaded (no query)."""
     start, end = _due_window(on)
     six_years_ago = _years_before(on, STATE_COVERED_UNDER_AGE)
@@ -269,7 +270,7 @@ def _dues(household: Household, collector: Collector, on: date, rates=None) -> l
                     cover.monthly_amount)
         if (household.economic_status != Household.EconomicStatus.POOR and member.date_of_birth <= six_years_ago
                 and (bhyt is None or bhyt.coverage_end < start)
-                and state_covered_reason(member, household, on, rates) is None):
+                and not member.insured_elsewhere):
             add(PROSPECT, Enrolment.Scheme.BHYT_HOUSEHOLD, member)
     listed = list(dues.values())
     if (household.last_visit_collector_id == collector.pk and household.last_follow_up_on
@@ -330,7 +331,7 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     villages: dict[str, list[TodayLine]] = {}
     for household_id in chosen:
         household = households[household_id]
-        dues = _dues(household, collector, on, rates)
+        dues = _dues(household, collector, on)
         bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
                            and d.kind != PROSPECT)
         line = TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly,

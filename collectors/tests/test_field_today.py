@@ -195,3 +195,9 @@ def test_today_shows_what_the_nightly_reminder_did_for_each_household(client):
     html = client.get(reverse("field:today")).content.decode()
     assert "A reminder SMS was sent." in html
     assert "No reminder could be sent: tell them in person." in html
+
+
+def test_a_member_insured_by_another_scheme_is_no_prospect(client, collector):
+    household = kit.household(collector, head="Pensioner Head")
+    Member.objects.filter(pk=kit.head_of(household).pk).update(insured_elsewhere=True)
+    assert "Pensioner Head" not in page(client)
