@@ -668,8 +668,12 @@ def test_bhyt_adding_a_supported_member_never_changes_what_the_household_group_p
     assert household_group(after) == household_group(before)
 
 
-@given(any_rates, any_household, bhyt_months)
-def test_bhyt_support_never_exceeds_the_gross_amount(rates, members, months):
+shares = st.dictionaries(st.sampled_from(list(BHYT_SUPPORT_SHARES)), st.decimals("0", "1", places=2))
+
+
+@given(any_rates, shares, shares, any_household, bhyt_months)
+def test_bhyt_support_never_exceeds_the_gross_amount(rates, central, province, members, months):
+    rates = replace(rates, bhyt_support_shares={**BHYT_SUPPORT_SHARES, **central}, bhyt_province_shares=province)
     for line in quote_bhyt_household(rates, members, months).lines:
         assert 0 <= line.monthly_support <= line.monthly_gross
         assert line.support_share <= 1
