@@ -352,7 +352,7 @@ def _total_text(monthly_gross: int, months: int, total_gross: int, total_support
     if not total_support:
         return _("Total: %(monthly)s/month × %(months)s = %(payable)s") % values
     return _(
-        "Total: %(monthly)s/month × %(months)s = %(gross)s, minus state support %(support)s = %(payable)s to pay"
+        "Total: %(monthly)s/month × %(months)s = %(gross)s, minus support (state and province) %(support)s = %(payable)s to pay"
     ) % values
 
 

@@ -285,7 +285,7 @@ def test_bhyt_explanation_reads_each_member_and_the_total():
         "Pupil or student: the state supports 50 % + the province supports 5 % = 62.617 ₫, "
         "still to pay 51.233 ₫/month",
         "Member 2 of the household (Y Kar): 70% of 113.850 ₫ = 79.695 ₫/month",
-        "Total: 307.395 ₫/month × 12 = 3.688.740 ₫, minus state support 751.404 ₫ = 2.937.336 ₫ to pay",
+        "Total: 307.395 ₫/month × 12 = 3.688.740 ₫, minus support (state and province) 751.404 ₫ = 2.937.336 ₫ to pay",
     ]
 
 
@@ -410,7 +410,7 @@ def test_bhxh_explanation():
     assert quote_bhxh_voluntary(RATES_2025, 1_500_000, "ethnic_minority", 12).explanation == [
         "Contribution: 22% of the chosen income 1.500.000 ₫ = 330.000 ₫/month",
         "State support (ethnic minority): 30% of 22% of the rural poverty line 1.500.000 ₫ = 99.000 ₫/month",
-        "Total: 330.000 ₫/month × 12 = 3.960.000 ₫, minus state support 1.188.000 ₫ = 2.772.000 ₫ to pay",
+        "Total: 330.000 ₫/month × 12 = 3.960.000 ₫, minus support (state and province) 1.188.000 ₫ = 2.772.000 ₫ to pay",
     ]
 
 
@@ -418,7 +418,7 @@ def test_bhxh_explanation_when_support_runs_out_during_the_payment():
     explanation = quote_bhxh_voluntary(RATES_2025, 1_500_000, "poor", 12, support_months_left=5).explanation
     assert explanation[2] == "State support is paid for 5 of the 12 months: the support limit is then reached."
     assert explanation[3] == (
-        "Total: 330.000 ₫/month × 12 = 3.960.000 ₫, minus state support 825.000 ₫ = 3.135.000 ₫ to pay"
+        "Total: 330.000 ₫/month × 12 = 3.960.000 ₫, minus support (state and province) 825.000 ₫ = 3.135.000 ₫ to pay"
     )
 
 
