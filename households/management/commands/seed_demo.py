@@ -50,6 +50,25 @@ class Command(BaseCommand):
             f"Seeded {totals['households']} households, {totals['members']} members, "
             f"{totals['enrolments']} enrolments (seed {seed})."
         )
+        self._field_operation(seed, today, communes)
+
+    def _field_operation(self, seed, today, communes):
+        """A year of field work on that registry, its reminders, and the dashboards'
+        summaries, so that every page shows figures on the first run. (This
+        command is the demo's one entry point, hence it reaches into the
+        other apps; the registry itself stays in households.demo.)"""
+        from collectors.demo import seed_field_operation
+        from reminders.demo import seed_reminders
+        from reports.services import refresh_summaries
+
+        field = seed_field_operation(seed=seed, today=today, communes=communes)
+        reminders = seed_reminders(seed=seed, today=today)
+        refresh_summaries(as_of=today)
+        self.stdout.write(
+            f"Seeded {field.agents} agents, {field.collectors} collectors, {field.payments} receipts, "
+            f"{field.visits} visits, {field.referrals} referrals, {field.sessions} training sessions, "
+            f"{reminders} reminders; dashboards computed."
+        )
 
     @transaction.atomic
     def _villages(self, world, communes):
