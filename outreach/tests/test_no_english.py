@@ -268,3 +268,39 @@ def test_the_check_finds_english_and_leaves_shared_words_alone(needles):
     for text in ["Xuất dữ liệu", "Hiện số lượng", "Nguyễn Văn An", "Thôn 1, Xã Quảng Phú", "SMS", "to lớn",
                  "can thiệp", "0912345678", "TV-0001"]:
         assert needles.found_in(text) is None, text
+
+
+def test_the_outboxs_json_errors_are_vietnamese_too(client, settings, needles):
+    """The crawl reads pages; the phone's outbox answers JSON to a POST."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from collectors.tests import fieldkit as kit
+
+    settings.LANGUAGE_CODE = "vi"
+    collector = kit.collector_with_area()
+    household = kit.household(collector)
+    kit.phone_login(client, collector)
+    visit = {"client_id": "not-a-uuid", "household": household.pk, "outcome": "interested",
+             "visited_on": kit.today().isoformat(), "note": ""}
+    with translation.override("vi"):
+        response = client.post(reverse("field:visits"), json.dumps({"visits": [visit]}),
+                               content_type="application/json",
+                               headers={"accept": "application/json", "accept-language": "vi"})
+    errors = response.json()["results"][0]["errors"]
+    assert errors["client_id"] == ["Nhập UUID hợp lệ."]
+    assert [text for text in readable_texts(response) if needles.found_in(text)] == []
+
+
+def test_the_nightly_jobs_and_the_roles_have_vietnamese_names(db):
+    from django.contrib.auth.models import Group
+    from django_celery_beat.models import PeriodicTask
+
+    from outreach.roles import ensure_roles
+
+    ensure_roles()
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= {
+        "Cập nhật số liệu báo cáo (hằng đêm)", "Nhắc hạn: chạy lượt hằng đêm", "Cập nhật tình trạng tham gia (hằng đêm)"}
+    assert not PeriodicTask.objects.filter(name__contains="nightly").exists()
+    assert set(Group.objects.values_list("name", flat=True)) == {
+        "Cán bộ BHXH tỉnh", "Quản lý đại lý thu", "Cán bộ xã", "Nhân viên thu"}
