@@ -21,8 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--province", type=int, default=66)
         parser.add_argument("--today", type=date.fromisoformat, default=None,
                             help="Reference date YYYY-MM-DD for ages and cover (default: today).")
+        parser.add_argument("--registry-only", action="store_true",
+                            help="Households only, no year of field work (the benchmarks bring their own).")
 
-    def handle(self, *args, households, seed, province, today, **options):
+    def handle(self, *args, households, seed, province, today, registry_only=False, **options):
         if households < 1:
             raise CommandError("--households must be at least 1.")
         existing = Household.objects.count()
@@ -50,7 +52,8 @@ class Command(BaseCommand):
             f"Seeded {totals['households']} households, {totals['members']} members, "
             f"{totals['enrolments']} enrolments (seed {seed})."
         )
-        self._field_operation(seed, today, communes)
+        if not registry_only:
+            self._field_operation(seed, today, communes)
 
     def _field_operation(self, seed, today, communes):
         """A year of field work on that registry, its reminders, and the dashboards'
