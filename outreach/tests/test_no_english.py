@@ -30,15 +30,16 @@ Keeping it sharp without false alarms:
 import json
 import re
 from html.parser import HTMLParser
+from io import StringIO
 from pathlib import Path
 
+import django
 import polib
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 
-import django
 from outreach.tests.test_url_access import concrete_urls, walk
 
 pytestmark = pytest.mark.django_db
@@ -49,13 +50,14 @@ UNTRANSLATABLE = {"ID"}
 WORD = re.compile(r"\w+(?:['’]\w+)?|[^\w\s]")
 
 
-def _catalogues():
-    """(English msgids, msgids a Vietnamese catalogue translates to themselves)."""
+def english_messages() -> set[str]:
+    """Every msgid of ours and of the installed apps, but those a Vietnamese
+    catalogue translates to themselves (words both languages share)."""
     english, same = set(), set()
     vietnamese = [OUR_CATALOGUE]
     roots = [Path(django.__file__).parent / "conf"] + [Path(config.path) for config in apps.get_app_configs()]
     for root in roots:
-        if root == Path(settings.BASE_DIR) / "outreach" or not (root / "locale").is_dir():
+        if not (root / "locale").is_dir():  # our apps: their messages are in OUR_CATALOGUE
             continue
         # Django's own ship an English catalogue with every msgid; the others only translations, each of
         # which may lag behind: their union. Browser-side catalogues (djangojs) are not in the pages' HTML.
@@ -68,7 +70,7 @@ def _catalogues():
         for entry in polib.pofile(str(file)):
             if entry.msgstr and entry.msgstr == entry.msgid:
                 same.add(entry.msgid)
-    return english - same - UNTRANSLATABLE, same
+    return english - same - UNTRANSLATABLE
 
 
 def _msgids(po):
@@ -173,8 +175,7 @@ def readable_texts(response):
 
 @pytest.fixture
 def needles():
-    english, _same = _catalogues()
-    return Needles(english)
+    return Needles(english_messages())
 
 
 @pytest.fixture
@@ -184,11 +185,12 @@ def demo(settings):
     from households.models import Household
     from outreach.roles import AGENT_MANAGER, COMMUNE_OFFICER, PROVINCIAL_STAFF, ensure_roles
 
-    from django.contrib.auth import get_user_model
     from datetime import date
 
-    call_command("load_communes", stdout=open("/dev/null", "w"))
-    call_command("seed_demo", households=60, seed=3, today=date(2026, 11, 25), stdout=open("/dev/null", "w"))
+    from django.contrib.auth import get_user_model
+
+    call_command("load_communes", stdout=StringIO())
+    call_command("seed_demo", households=60, seed=3, today=date(2026, 11, 25), stdout=StringIO())
     household = (Household.objects.filter(payments__isnull=False, visits__isnull=False, reminders__isnull=False)
                  .order_by("pk").first())
     collector = Collector.objects.get(assignments__commune=household.commune_id)

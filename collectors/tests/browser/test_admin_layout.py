@@ -6,6 +6,7 @@ Drives Debian's Chromium (conftest) against the live server, on the demo's
 data, signed in as provincial staff (who open every page)."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -25,8 +26,8 @@ def admin_page(chromium, live_server, rules_of_law):
 
     from outreach.roles import provincial_staff_group
 
-    call_command("load_communes", stdout=open("/dev/null", "w"))
-    call_command("seed_demo", households=40, seed=5, today=date(2026, 11, 25), stdout=open("/dev/null", "w"))
+    call_command("load_communes", stdout=StringIO())
+    call_command("seed_demo", households=40, seed=5, today=date(2026, 11, 25), stdout=StringIO())
     staff = get_user_model().objects.create_user("tinh", password=PASSWORD, is_staff=True, first_name="Cán bộ")
     staff.groups.add(provincial_staff_group())
     context = chromium.new_context(viewport=LAPTOP, locale="vi-VN", base_url=live_server.url)
