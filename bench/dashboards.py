@@ -201,7 +201,7 @@ def main():
         done(started)
         if not args.reuse:
             started = step(f"seed {args.households:,} households (seed_demo)")
-            call_command("seed_demo", households=args.households, verbosity=0)
+            call_command("seed_demo", households=args.households, verbosity=0, registry_only=True)
             figures["seed households"] = done(started)
             started = step("seed the field operation (set-based SQL)")
             seed_field_operation()

@@ -4,7 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,7 +16,10 @@ from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django.utils import translation
+from django.utils.text import capfirst, slugify
 from import_export.admin import ImportExportMixin
+from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from outreach.access import household_scope
@@ -64,6 +67,20 @@ class LargeTableAdmin(admin.ModelAdmin):
         return LargeTableChangeList
 
 
+class RegistryExportForm(SelectableFieldsExportForm):
+    """The export page's columns named as in the import templates, in the user's language."""
+
+    def _get_field_label(self, resource, field_name):
+        spec = getattr(resource, "spec", None)
+        column = spec.by_key.get(field_name) if spec else None
+        if column is not None:
+            return spec.header_of(column, (translation.get_language() or "en")[:2])
+        try:  # a column the import does not take: its model field's name
+            return capfirst(resource._meta.model._meta.get_field(field_name).verbose_name)
+        except FieldDoesNotExist:
+            return super()._get_field_label(resource, field_name)
+
+
 class RegistryImportExportMixin(ImportExportMixin):
     """django-import-export with the registry's rules: imports all or nothing
     with a report naming each bad row and column (households.resources);
@@ -71,6 +88,7 @@ class RegistryImportExportMixin(ImportExportMixin):
     unless they hold the permission, and each export logged."""
 
     import_template_name = "admin/import_export/registry_import.html"
+    export_form_class = RegistryExportForm
     # household_scope's prefix for this model's rows ("" for households,
     # "household__" for members…), or None for lists without household data.
     scope_prefix = None
@@ -141,11 +159,18 @@ class RegistryImportExportMixin(ImportExportMixin):
     def get_export_resource_kwargs(self, request, **kwargs):
         return {"user": request.user}
 
+    def get_export_filename(self, request, queryset, file_format):
+        """What the list holds and the day it was taken, in Vietnam's time:
+        `ho-gia-dinh-va-thanh-vien-2026-12-02.xlsx`."""
+        name = slugify(search_key(str(self.get_export_resource_classes(request)[0].get_display_name())))
+        return f"{name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
     def get_export_data(self, file_format, request, queryset, **kwargs):
         if not self.has_export_permission(request):
             raise PermissionDenied
         dataset = self.get_data_for_export(request, queryset, **kwargs)
         resource_class = self.choose_export_resource_class(kwargs.get("export_form"), request)
+        dataset.title = str(resource_class.get_display_name())[:31]  # the sheet's name: what it holds
         ExportLog.objects.create(
             user=request.user, resource=str(resource_class.get_display_name()),
             format=file_format.get_extension(), row_count=len(dataset),

@@ -8,10 +8,11 @@ here decide what it may *do* in the admin."""
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-PROVINCIAL_STAFF = "Provincial staff"
-AGENT_MANAGER = "Agent manager"
-COMMUNE_OFFICER = "Commune officer"
-COLLECTOR = "Collector"
+# The groups' names, as staff read them in the admin (outreach's migration renamed the English ones).
+PROVINCIAL_STAFF = "Cán bộ BHXH tỉnh"
+AGENT_MANAGER = "Quản lý đại lý thu"
+COMMUNE_OFFICER = "Cán bộ xã"
+COLLECTOR = "Nhân viên thu"
 
 # Provincial staff keep everything: the registry, the field operation, reminder
 # rules, the nightly schedule, users and exports of personal data.

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,8 @@ admin.site.index_title = _("Registry and field operation")
 urlpatterns = [
     path("", field_views.home),  # collectors to /field/, staff to /admin/, others to sign in
     path("healthz", healthz, name="healthz"),
+    # Browsers ask every site for /favicon.ico: the icon under static/.
+    path("favicon.ico", lambda request: redirect(static("outreach/favicon.ico"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("field/", include("collectors.urls")),

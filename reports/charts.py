@@ -5,6 +5,8 @@ CDN, light enough for slow connections, and every mark carries its number
 import math
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .tables import Table, display
 
 # Okabe–Ito: told apart by people with colour-blindness, and in print.
@@ -70,9 +72,18 @@ def build(table: Table) -> Svg | None:
     kind = table.columns[spec.series[0]].kind
     categories = [display(row[spec.category], table.columns[spec.category].kind) for row in table.rows]
     series = [(str(table.columns[i].label), [row[i] for row in table.rows]) for i in spec.series]
+    if not any(value for _label, values in series for value in values):
+        return _nothing_to_draw(table.title)
     if spec.kind == "bars":
         return _bars(table.title, categories, series, kind, spec)
     return _columns_or_lines(table.title, categories, series, kind, spec)
+
+
+def _nothing_to_draw(title) -> Svg:
+    """All values zero (or not known): said in words, not an empty axis from 0 to 1."""
+    svg = Svg(width=WIDTH, height=48, title=title)
+    svg.labels.append(Text(x=WIDTH / 2, y=28, text=_("Nothing to draw: every value is 0.")))
+    return svg
 
 
 def _legend(svg: Svg, series) -> int:

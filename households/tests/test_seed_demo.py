@@ -5,7 +5,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from django.contrib.auth import get_user_model
+
+from collectors.models import (
+    Agent, Assignment, Collector, CommissionRate, Payment, PaymentLine, Referral, Target, TrainingAttendance,
+    TrainingSession, TrainingCourse, Visit,
+)
 from households.models import Enrolment, Household, Member
+from reminders.models import Message, Reminder
 from households.validators import citizen_id_warnings
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +28,7 @@ def seed(households=300, seed=7):
 
 
 def snapshot():
-    """The registry as plain rows, in an order that does not depend on ids."""
+    """The registry and the field operation as plain rows, in an order that does not depend on ids."""
     rows = [
         Household.objects.values_list("code", "commune_id", "village__name", "economic_status", "phone"),
         Member.objects.values_list(
@@ -29,25 +36,53 @@ def snapshot():
         Enrolment.objects.values_list(
             "member__household__code", "member__full_name", "scheme", "card_number", "coverage_start",
             "coverage_end", "status", "monthly_amount"),
+        Agent.objects.values_list("code", "name", "kind", "commune_id"),
+        Collector.objects.values_list("code", "user__username", "agent__code", "full_name", "phone", "joined_on"),
+        Assignment.objects.values_list("collector__code", "commune_id", "village__name", "start", "end"),
+        Target.objects.values_list("collector__code", "month", "visits", "new_enrolments", "renewals", "amount"),
+        Payment.objects.values_list("receipt_number", "collector__code", "household__code", "scheme", "paid_on",
+                                    "months", "amount", "income"),
+        PaymentLine.objects.values_list("payment__receipt_number", "enrolment__member__full_name", "amount",
+                                        "created_enrolment", "previous_end", "new_end"),
+        Visit.objects.values_list("client_id", "collector__code", "household__code", "visited_at", "outcome",
+                                  "decline_reason", "follow_up_on", "payment__receipt_number"),
+        Referral.objects.values_list("household__code", "referred_by_household__code", "collector__code",
+                                     "recorded_on"),
+        CommissionRate.objects.values_list("scheme", "participant_kind", "rate", "effective_from"),
+        TrainingSession.objects.values_list("course__title", "held_on", "trainer", "place"),
+        TrainingAttendance.objects.values_list("session__course__title", "session__held_on", "collector__code",
+                                               "attended"),
+        Reminder.objects.values_list("enrolment__member__full_name", "coverage_end", "stage", "channel", "due_on",
+                                     "status", "message__text"),
     ]
     return [sorted(query, key=repr) for query in rows]
 
 
 def wipe():
+    """Everything seed_demo made (the communes and villages stay)."""
+    for model in [Reminder, Message, Visit, Referral, PaymentLine, Payment, Target, TrainingAttendance,
+                  TrainingSession, TrainingCourse, CommissionRate, Assignment, Collector, Agent]:
+        model.objects.all().delete()
+    get_user_model().objects.all().delete()
     Enrolment.objects.all().delete()
     Member.objects.all().delete()
     Household.objects.all().delete()
 
 
-def test_the_same_seed_gives_the_same_registry():
+def test_the_same_seed_gives_the_same_registry_and_field_operation():
     seed(seed=7)
     first = snapshot()
+    assert all(first), "every kind of row is seeded"
     wipe()
     seed(seed=7)
     assert snapshot() == first
     wipe()
     seed(seed=8)
-    assert snapshot() != first
+    second = snapshot()
+    # Every part differs with the seed, the field operation included (the commission rates are
+    # the demo's one rate table, the same whatever the seed).
+    differs = [a != b for a, b in zip(first, second)]
+    assert differs == [True] * 11 + [False] + [True] * 3
 
 
 def test_households_look_like_dak_lak():
@@ -71,9 +106,10 @@ def test_households_look_like_dak_lak():
     end_months = {d.month for d in Enrolment.objects.filter(status="active").values_list("coverage_end", flat=True)}
     assert len(end_months) == 12
     assert Enrolment.objects.filter(scheme="bhxh_tn").exists()
-    # Household ladder: 113,850 ₫ for the first member at the 2026 base salary, less for the others.
-    assert set(Enrolment.objects.filter(scheme="bhyt_hgd").values_list("monthly_amount", flat=True)) <= {
-        113_850, 79_695, 68_310, 56_925, 45_540}
+    # Household ladder: 113,850 ₫ for the first member at the 2026 base salary, less for the others
+    # (cover a receipt extended or started has the amount of its day: see the field operation's test).
+    assert set(Enrolment.objects.filter(scheme="bhyt_hgd", payment_lines__isnull=True)
+               .values_list("monthly_amount", flat=True)) <= {113_850, 79_695, 68_310, 56_925, 45_540}
 
 
 def test_an_enrolment_never_overlaps_another_of_the_same_member_and_scheme():
@@ -93,3 +129,43 @@ def test_a_registry_that_holds_households_is_left_alone():
 def test_seeding_without_communes_says_what_to_run():
     with pytest.raises(CommandError, match="run `manage.py load_communes --province 66` first"):
         call_command("seed_demo", households=5, stdout=StringIO())
+
+
+def test_the_first_run_shows_a_year_of_field_work_on_every_dashboard(client):
+    from django.urls import reverse
+
+    from outreach.roles import provincial_staff_group
+    from reports.models import CollectorMonth
+
+    assert "dashboards computed" in seed(households=300)
+    # Collectors in most communes, the two demo logins among them, each in its own commune.
+    communes = set(Assignment.objects.values_list("commune_id", flat=True))
+    assert 0.7 * 102 <= len(communes) < 102  # and some communes nobody covers, for the network page
+    assert {(c.code, c.assignments.get().commune_id) for c in Collector.objects.filter(
+        user__username__in=["collector1", "collector2"])} == {("TV-0001", 24259), ("TV-0002", 24580)}
+    # Receipts over the year, each the amount the rules give, and the cover they extended is the registry's.
+    payments = list(Payment.objects.prefetch_related("lines__enrolment"))
+    assert len({p.paid_on.month for p in payments}) >= 9  # 300 households: a few receipts a month
+    for payment in payments:
+        assert payment.amount == sum(line.amount for line in payment.lines.all())
+        assert payment.household.commune_id in communes
+        for line in payment.lines.all():
+            later = PaymentLine.objects.filter(enrolment=line.enrolment, payment__paid_on__gt=payment.paid_on)
+            if not later.exists():
+                assert line.enrolment.coverage_end == line.new_end
+    assert PaymentLine.objects.filter(created_enrolment=True).exists()  # first enrolments too
+    assert Visit.objects.filter(payment__isnull=False).count() == len(payments)
+    assert Referral.objects.exists() and Reminder.objects.filter(status="sent").exists()
+    # The dashboards read the summaries computed by the seed: figures, not "not computed yet".
+    months = CollectorMonth.objects.all()
+    assert sum(m.new_enrolments for m in months) > 0 and sum(m.commission for m in months) > 0
+    user = get_user_model().objects.create_user("staff", is_staff=True)
+    user.groups.add(provincial_staff_group())
+    client.force_login(user)
+    for page in ["province", "performance", "network", "training"]:
+        html = client.get(reverse(f"admin:reports_{page}")).content.decode()
+        assert "The figures have not been computed yet." not in html, page
+    # Some collectors never trained: the training page names them.
+    untrained = Collector.objects.exclude(training_attendance__attended=True)
+    assert untrained.exists()
+    assert untrained.first().full_name in client.get(reverse("admin:reports_training")).content.decode()

@@ -21,8 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--province", type=int, default=66)
         parser.add_argument("--today", type=date.fromisoformat, default=None,
                             help="Reference date YYYY-MM-DD for ages and cover (default: today).")
+        parser.add_argument("--registry-only", action="store_true",
+                            help="Households only, no year of field work (the benchmarks bring their own).")
 
-    def handle(self, *args, households, seed, province, today, **options):
+    def handle(self, *args, households, seed, province, today, registry_only=False, **options):
         if households < 1:
             raise CommandError("--households must be at least 1.")
         existing = Household.objects.count()
@@ -49,6 +51,26 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeded {totals['households']} households, {totals['members']} members, "
             f"{totals['enrolments']} enrolments (seed {seed})."
+        )
+        if not registry_only:
+            self._field_operation(seed, today, communes)
+
+    def _field_operation(self, seed, today, communes):
+        """A year of field work on that registry, its reminders, and the dashboards'
+        summaries, so that every page shows figures on the first run. (This
+        command is the demo's one entry point, hence it reaches into the
+        other apps; the registry itself stays in households.demo.)"""
+        from collectors.demo import seed_field_operation
+        from reminders.demo import seed_reminders
+        from reports.services import refresh_summaries
+
+        field = seed_field_operation(seed=seed, today=today, communes=communes)
+        reminders = seed_reminders(seed=seed, today=today)
+        refresh_summaries(as_of=today)
+        self.stdout.write(
+            f"Seeded {field.agents} agents, {field.collectors} collectors, {field.payments} receipts, "
+            f"{field.visits} visits, {field.referrals} referrals, {field.sessions} training sessions, "
+            f"{reminders} reminders; dashboards computed."
         )
 
     @transaction.atomic

@@ -1,0 +1,107 @@
+"""The admin on a provincial office's laptop (1,366 × 768): no page wider
+than the screen, lists whose first columns stay in view beside the filters,
+and a commune filter one can search instead of 102 links.
+
+Drives Debian's Chromium (conftest) against the live server, on the demo's
+data, signed in as provincial staff (who open every page)."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Error as PlaywrightError
+
+from outreach.tests.test_url_access import concrete_urls, walk
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAPTOP = {"width": 1366, "height": 768}
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def admin_page(chromium, live_server, rules_of_law):
+    from django.contrib.auth import get_user_model
+
+    from outreach.roles import provincial_staff_group
+
+    call_command("load_communes", stdout=StringIO())
+    call_command("seed_demo", households=40, seed=5, today=date(2026, 11, 25), stdout=StringIO())
+    staff = get_user_model().objects.create_user("tinh", password=PASSWORD, is_staff=True, first_name="Cán bộ")
+    staff.groups.add(provincial_staff_group())
+    context = chromium.new_context(viewport=LAPTOP, locale="vi-VN", base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", "tinh")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    yield page
+    context.close()
+
+
+def width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def admin_urls():
+    from households.models import Household
+
+    household = Household.objects.filter(payments__isnull=False).order_by("pk").first()
+    urls = set()
+    for route in walk():
+        if not route.startswith("admin/") or any(part in route for part in ("logout", "password", "delete",
+                                                                            "import/template", "export/?")):
+            continue
+        for url, _outside in concrete_urls(route, household):
+            urls.add(url)
+    return sorted(urls)
+
+
+def test_no_admin_page_is_wider_than_a_1366_pixel_screen(admin_page):
+    too_wide, seen = [], 0
+    for url in admin_urls():
+        try:
+            response = admin_page.goto(url)
+        except PlaywrightError:  # a download, or an answer without a page (POST-only views): nothing drawn
+            continue
+        if response is None or response.status != 200 or "html" not in response.headers.get("content-type", ""):
+            continue
+        seen += 1
+        if width(admin_page) > LAPTOP["width"]:
+            too_wide.append(f"{url}: {width(admin_page)} px")
+    assert seen > 100  # every list, change, add, history and dashboard page
+    assert too_wide == []
+
+
+def test_the_household_page_fits_the_screen(admin_page):
+    from households.models import Household
+
+    household = Household.objects.order_by("-pk").filter(members__isnull=False).first()
+    admin_page.goto(f"/admin/households/household/{household.pk}/change/")
+    assert width(admin_page) <= LAPTOP["width"]
+
+
+def test_the_member_lists_columns_are_all_in_view_beside_the_filters(admin_page):
+    admin_page.goto("/admin/households/member/")
+    filters = admin_page.locator("#changelist-filter").bounding_box()
+    for header in admin_page.locator("#result_list thead th").all():
+        box = header.bounding_box()
+        assert box["x"] + box["width"] <= filters["x"], header.inner_text()  # the ID columns too
+    # No column hidden behind a sideways scroll of the list.
+    assert admin_page.evaluate("(e => e.scrollWidth <= e.clientWidth)(document.querySelector('.results'))")
+
+
+def test_the_commune_filter_is_searched_not_scrolled(admin_page):
+    admin_page.goto("/admin/households/household/")
+    search = admin_page.locator("#changelist-filter input[type=search]").first
+    search.fill("quang phu")  # typed without accents
+    shown = admin_page.locator("#changelist-filter select option:not([hidden])")
+    assert shown.all_inner_texts() == ["Xã Quảng Phú"]
+    admin_page.locator("#changelist-filter select").first.select_option(label="Xã Quảng Phú")
+    admin_page.wait_for_url("**commune**24259**")
+    assert "24259" in admin_page.url
+    # No list of a hundred links: the communes are the options of one select.
+    assert admin_page.locator("#changelist-filter li a").count() < 40
