@@ -7,13 +7,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from households.admin import LargeTableAdmin, RegistryImportExportMixin
 from households.contributions import format_vnd
 from households.text import mask
 from outreach.access import collector_scope, visible_collectors
-from outreach.scoped_admin import CollectorScopedAdmin, HouseholdScopedAdmin
+from outreach.scoped_admin import CollectorScopedAdmin, HistoryAdmin, HouseholdScopedAdmin
 
 from .models import Agent, Assignment, Collector, Payment, PaymentLine, Referral, Target, Visit
 from .models import CommissionRate, TrainingAttendance, TrainingCourse, TrainingSession
@@ -100,7 +99,7 @@ class CollectorAdmin(RegistryImportExportMixin, CollectorScopedAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(RegistryImportExportMixin, CollectorScopedAdmin, SimpleHistoryAdmin):
+class AssignmentAdmin(RegistryImportExportMixin, CollectorScopedAdmin, HistoryAdmin):
     collector_prefix = "collector__"
     resource_classes = [AssignmentResource]
     list_display = ["collector", "commune", "village", "start", "end"]
@@ -130,7 +129,7 @@ class CancelPaymentForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(HouseholdScopedAdmin, LargeTableAdmin, SimpleHistoryAdmin):
+class PaymentAdmin(HouseholdScopedAdmin, LargeTableAdmin, HistoryAdmin):
     """Receipts are recorded on the phone through the payment service; here
     staff look them up and cancel a wrong entry, which restores the cover."""
 
