@@ -51,14 +51,27 @@ class HistoryAdmin(SimpleHistoryAdmin):
                 or bool(self.get_readonly_fields(request, obj)))
 
 
-class HouseholdScopedAdmin(admin.ModelAdmin):
+class ScopedChoicesMixin:
+    """A related row chosen in a form (select, autocomplete or raw id) must be
+    one the user may see in that row's scoped admin: Django checks a posted id
+    against every row of the model otherwise (a manager posted another
+    agent's collector)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related_admin = self.admin_site._registry.get(db_field.related_model)
+        if "queryset" not in kwargs and isinstance(related_admin, (HouseholdScopedAdmin, CollectorScopedAdmin)):
+            kwargs["queryset"] = related_admin.get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HouseholdScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     scope_prefix = ""  # from this model to its household: "" for Household, "household__" for Member…
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(household_scope(request.user, prefix=self.scope_prefix))
 
 
-class CollectorScopedAdmin(admin.ModelAdmin):
+class CollectorScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     """Collectors (and their assignments, targets, visits…) of the agents a manager runs."""
 
     collector_prefix = ""  # "" for Collector, "collector__" for Assignment…
