@@ -446,7 +446,7 @@ class RefusedRegistration(models.Model):
     full_name = models.CharField(_("name given by the collector"), max_length=100, blank=True)
     first_refused_at = models.DateTimeField(_("first refused"), auto_now_add=True)
     last_refused_at = models.DateTimeField(_("last refused"), default=timezone.now)
-    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    attempts = models.PositiveIntegerField(_("times tried"), default=1)
     checked = models.BooleanField(_("checked by the office"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
 

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('full_name', models.CharField(blank=True, max_length=100, verbose_name='name given by the collector')),
                 ('first_refused_at', models.DateTimeField(auto_now_add=True, verbose_name='first refused')),
                 ('last_refused_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last refused')),
-                ('attempts', models.PositiveIntegerField(default=1, verbose_name='attempts')),
+                ('attempts', models.PositiveIntegerField(default=1, verbose_name='times tried')),
                 ('checked', models.BooleanField(default=False, verbose_name='checked by the office')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
                 ('collector', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refused_registrations', to='collectors.collector', verbose_name='collector')),
