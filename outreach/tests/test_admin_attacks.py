@@ -104,6 +104,17 @@ def test_a_revert_never_writes_fields_the_form_shows_read_only(client, staff):
     assert payment.cancel_reason == "cancelled by the office"
 
 
+def test_every_admin_with_a_history_uses_the_safe_history_pages():
+    from django.contrib import admin
+    from simple_history.admin import SimpleHistoryAdmin
+
+    from outreach.scoped_admin import HistoryAdmin
+
+    with_history = [a for a in admin.site._registry.values() if isinstance(a, SimpleHistoryAdmin)]
+    assert len(with_history) >= 7  # households, members, enrolments, assignments, receipts, reminder rules…
+    assert [type(a).__name__ for a in with_history if not isinstance(a, HistoryAdmin)] == []
+
+
 # --- 3. agent managers widened any collector's area ------------------------------------
 
 
