@@ -213,8 +213,13 @@ def test_field_forms_refuse_an_outside_household_and_change_nothing(client, worl
 # the collectors' areas (Assignment, within the agent's communes) and monthly targets.
 PARTIAL_ROLES = ["commune officer", "agent manager", "staff without a role", "collector", "anonymous"]
 MAY_CHANGE = {
-    "agent manager": {"collectors.collector", "collectors.assignment", "collectors.historicalassignment",
-                      "collectors.target", "admin.logentry"},
+    "agent manager": {  # their own agent's rows only: every other row of these tables is watched
+        "collectors.collector": "agent__managers",
+        "collectors.assignment": "collector__agent__managers",
+        "collectors.historicalassignment": "collector__agent__managers",
+        "collectors.target": "collector__agent__managers",
+        "admin.logentry": "user",  # what they changed is logged
+    },
 }
 # Rows a request writes without changing anything: sessions and sign-in records,
 # and the log of what was exported (reading is allowed, and logged).
@@ -226,25 +231,34 @@ ATTACK = {"coverage_end": "31/12/2099", "status": "active", "monthly_amount": "1
           "address": "changed by an attack", "active": "on", "name": "Changed By Attack"}
 
 
-def watched_models(role):
-    skip = NOT_CHANGES | MAY_CHANGE.get(role, set())
-    return [m for m in apps.get_models() if m._meta.label_lower not in skip and m._meta.managed]
+def watched(role, user):
+    """(tables watched whole, querysets of the tables the role may change
+    rows of, without those rows)."""
+    skip = NOT_CHANGES | set(MAY_CHANGE.get(role, {}))
+    whole = [m for m in apps.get_models() if m._meta.label_lower not in skip and m._meta.managed]
+    partly = [apps.get_model(label)._base_manager.exclude(**{path: user})
+              for label, path in MAY_CHANGE.get(role, {}).items()]
+    return whole, partly
 
 
-def row_counts(models):
-    """Every table's row count, in one query."""
+def row_counts(tables):
+    """Every watched table's row count: the whole tables in one query."""
     from django.db import connection
 
+    whole, partly = tables
     quote = connection.ops.quote_name
     sql = " UNION ALL ".join(f"SELECT '{m._meta.label_lower}', COUNT(*) FROM {quote(m._meta.db_table)}"
-                             for m in models)
+                             for m in whole)
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return dict(cursor.fetchall())
+        counts = dict(cursor.fetchall())
+    return counts | {f"{qs.model._meta.label_lower} (others')": qs.count() for qs in partly}
 
 
-def every_value(models):
-    return {m._meta.label_lower: list(m._base_manager.order_by("pk").values_list()) for m in models}
+def every_value(tables):
+    whole, partly = tables
+    return {m._meta.label_lower: list(m._base_manager.order_by("pk").values_list()) for m in whole} | {
+        f"{qs.model._meta.label_lower} (others')": list(qs.order_by("pk").values_list()) for qs in partly}
 
 
 def attack_payloads(staff_client, url):
@@ -288,7 +302,7 @@ def test_no_post_by_a_read_only_or_partial_role_changes_anything(client, world):
         client.logout()
         if user is not None:
             client.force_login(user)
-        models = watched_models(role)
+        models = watched(role, user)
         values, counts = every_value(models), row_counts(models)
         for route in routes:
             if route.startswith("field/") and role == "collector":
@@ -320,7 +334,7 @@ def test_the_post_walk_would_see_a_change(client, world):
     staff = Client()
     staff.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
     url = f"/admin/households/enrolment/{enrolment.pk}/history/{version.history_id}/"
-    models = watched_models("commune officer")
+    models = watched("commune officer", roles["commune officer"])
     counts = row_counts(models)
     for data in attack_payloads(staff, url):
         staff.post(url, data)
