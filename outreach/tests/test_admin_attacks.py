@@ -187,15 +187,17 @@ def test_a_manager_cannot_widen_an_area_through_the_collectors_page_or_a_revert(
                  "assignments-1-id": [""], "assignments-1-collector": [str(own.pk)]})
     assert client.post(url, data).status_code == 200
     assert list(own.assignments.values_list("commune", flat=True)) == [given.pk]
-    # An old version of an assignment the manager may change is checked like any change.
+    # Reverting to a version from when the province had the collector elsewhere is checked like any change.
     assignment = own.assignments.get()
-    Assignment = type(assignment)
-    Assignment.objects.filter(pk=assignment.pk).update(commune=other)  # as the province once had it
-    assignment.refresh_from_db()
+    assignment.commune = other
     assignment.save()
-    revert = revert_url(assignment)
-    data = form_data(client.get(revert).content.decode())
-    assert client.post(revert, {**data, "commune": [str(other.pk)], "end": [""]}).status_code == 200
+    assignment.commune = given
+    assignment.save()
+    elsewhere = assignment.history.get(commune=other)
+    revert = reverse("admin:collectors_assignment_simple_history", args=[assignment.pk, elsewhere.history_id])
+    assert client.post(revert, form_data(client.get(revert).content.decode())).status_code == 200
+    assignment.refresh_from_db()
+    assert assignment.commune == given
 
 
 def test_a_manager_never_changes_which_user_or_agent_a_collector_is(client, agency, staff):
