@@ -1,7 +1,8 @@
 """Attacks on the admin that once worked, each kept as a test (issue #15).
 
-Holes 1, 3, 5, 8 and 12 (admin side) of the attack report; the walk of every
-admin URL with POSTs as each partial role is in test_url_access.py."""
+Holes 1, 3, 8 and 12 (what staff see) of the attack report; hole 5 is in
+reports/tests/test_export_formulas.py, and the walk of every URL with POSTs as
+each read-only or partial role in test_url_access.py."""
 
 from datetime import date
 
