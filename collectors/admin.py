@@ -12,7 +12,7 @@ from households.admin import LargeTableAdmin, RegistryImportExportMixin
 from households.contributions import format_vnd
 from households.text import mask
 from outreach.access import agent_scope, collector_scope, is_provincial_staff, may_assign, visible_collectors
-from outreach.scoped_admin import CollectorScopedAdmin, HistoryAdmin, HouseholdScopedAdmin
+from outreach.scoped_admin import AgentScopedAdmin, CollectorScopedAdmin, HistoryAdmin, HouseholdScopedAdmin
 
 from .models import Agent, Assignment, Collector, Payment, PaymentLine, Referral, Target, Visit
 from .models import CommissionRate, RefusedRegistration, TrainingAttendance, TrainingCourse, TrainingSession
@@ -29,7 +29,7 @@ class CollectorInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(AgentScopedAdmin):
     """A manager sees only the agents they manage (with their collectors'
     phones); the communes an agent serves are the province's to give."""
 
@@ -39,9 +39,6 @@ class AgentAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     autocomplete_fields = ["commune", "communes"]
     inlines = [CollectorInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(agent_scope(request.user)).distinct()
 
 
 class AgentFilter(admin.RelatedFieldListFilter):

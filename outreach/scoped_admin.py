@@ -1,10 +1,11 @@
 """Admin classes that show each role only its part of the province.
 
 Every admin class of a model that reaches a household inherits
-`HouseholdScopedAdmin` with the path to the household: its changelist,
-change and delete pages, history (with HistoryAdmin), search, autocomplete (Django asks the
-related admin's get_queryset), actions and exports then go through
-outreach.access.household_scope — the one place that decides.
+`HouseholdScopedAdmin` with the path to the household (collectors' rows
+`CollectorScopedAdmin`, agents `AgentScopedAdmin`): its changelist, change
+and delete pages, history (with `HistoryAdmin`), search, autocomplete (Django
+asks the related admin's get_queryset), the rows its forms accept, actions
+and exports then go through outreach.access — the one place that decides.
 """
 
 from django.contrib import admin
@@ -16,7 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from households.text import mask
 
-from .access import collector_scope, household_scope
+from .access import agent_scope, collector_scope, household_scope
 
 PERSONAL_DATA_PERMISSION = "households.view_personal_data"
 
@@ -59,7 +60,8 @@ class ScopedChoicesMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related_admin = self.admin_site._registry.get(db_field.related_model)
-        if "queryset" not in kwargs and isinstance(related_admin, (HouseholdScopedAdmin, CollectorScopedAdmin)):
+        scoped = (HouseholdScopedAdmin, CollectorScopedAdmin, AgentScopedAdmin)
+        if "queryset" not in kwargs and isinstance(related_admin, scoped):
             kwargs["queryset"] = related_admin.get_queryset(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -79,6 +81,13 @@ class CollectorScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         scope = collector_scope(request.user, prefix=self.collector_prefix)
         return super().get_queryset(request).filter(scope).distinct()
+
+
+class AgentScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """Agents: all for provincial staff, the ones they manage for a manager."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(agent_scope(request.user)).distinct()
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
