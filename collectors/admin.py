@@ -7,16 +7,15 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from households.admin import LargeTableAdmin, RegistryImportExportMixin
 from households.contributions import format_vnd
 from households.text import mask
-from outreach.access import collector_scope, visible_collectors
-from outreach.scoped_admin import CollectorScopedAdmin, HouseholdScopedAdmin
+from outreach.access import agent_scope, collector_scope, is_provincial_staff, may_assign, visible_collectors
+from outreach.scoped_admin import AgentScopedAdmin, CollectorScopedAdmin, HistoryAdmin, HouseholdScopedAdmin
 
 from .models import Agent, Assignment, Collector, Payment, PaymentLine, Referral, Target, Visit
-from .models import CommissionRate, TrainingAttendance, TrainingCourse, TrainingSession
+from .models import CommissionRate, RefusedRegistration, TrainingAttendance, TrainingCourse, TrainingSession
 from .payments import cancel_payment
 from .resources import AssignmentResource, CollectorResource
 from .training import with_training_flags
@@ -30,20 +29,62 @@ class CollectorInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(AgentScopedAdmin):
+    """A manager sees only the agents they manage (with their collectors'
+    phones); the communes an agent serves are the province's to give."""
+
     list_display = ["name", "code", "kind", "commune", "active"]
     list_filter = ["kind", "active"]
     list_select_related = ["commune"]
     search_fields = ["name", "code"]
-    autocomplete_fields = ["commune"]
+    autocomplete_fields = ["commune", "communes"]
     inlines = [CollectorInline]
+
+
+class AgentFilter(admin.RelatedFieldListFilter):
+    """The agents a list can be filtered by: only those the user may see."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(agent.pk, str(agent)) for agent in Agent.objects.filter(agent_scope(request.user)).distinct()]
+
+
+class AssignmentForm(forms.ModelForm):
+    """A manager gives areas only to their own agent's collectors, only in the
+    communes the province has given that agent (outreach.access.may_assign);
+    ending an assignment earlier is always allowed. The admin sets
+    `request_user` on the class it builds for each request."""
+
+    request_user = None
+
+    def clean(self):
+        cleaned = super().clean()
+        collector = cleaned.get("collector") or getattr(self.instance, "collector", None)
+        commune = cleaned.get("commune")
+        if collector is None or commune is None or self._only_ends_earlier(cleaned):
+            return cleaned
+        if not may_assign(self.request_user, collector, commune):
+            self.add_error("commune", _("The province has not given %(agent)s this commune: ask the provincial "
+                                        "office to add it to the agent's communes.") % {"agent": collector.agent})
+        return cleaned
+
+    def _only_ends_earlier(self, cleaned):
+        if self.instance.pk is None or self.changed_data != ["end"] or cleaned.get("end") is None:
+            return False
+        before = self.initial.get("end")
+        return before is None or cleaned["end"] <= before
 
 
 class AssignmentInline(admin.TabularInline):
     model = Assignment
+    form = AssignmentForm
     extra = 0
     fields = ["commune", "village", "start", "end"]
     autocomplete_fields = ["commune", "village"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.request_user = request.user
+        return formset
 
 
 class TrainingFilter(admin.SimpleListFilter):
@@ -73,11 +114,16 @@ class CollectorAdmin(RegistryImportExportMixin, CollectorScopedAdmin):
     resource_classes = [CollectorResource]
     list_display = ["full_name", "code", "agent", "masked_phone", "active", "joined_on", "not_yet_trained",
                     "refresher_due"]
-    list_filter = ["active", TrainingFilter, "agent"]
+    list_filter = ["active", TrainingFilter, ("agent", AgentFilter)]
     list_select_related = ["agent"]
     search_fields = ["full_name", "code", "user__username"]
     autocomplete_fields = ["user", "agent"]
     inlines = [AssignmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Which person a collector is, and for which agent, only the province decides.
+        return readonly if is_provincial_staff(request.user) else readonly + ["user", "agent"]
 
     def get_queryset(self, request):
         # Training flags as annotations: the list costs the same queries whatever its length.
@@ -100,7 +146,7 @@ class CollectorAdmin(RegistryImportExportMixin, CollectorScopedAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(RegistryImportExportMixin, CollectorScopedAdmin, SimpleHistoryAdmin):
+class AssignmentAdmin(RegistryImportExportMixin, CollectorScopedAdmin, HistoryAdmin):
     collector_prefix = "collector__"
     resource_classes = [AssignmentResource]
     list_display = ["collector", "commune", "village", "start", "end"]
@@ -108,6 +154,16 @@ class AssignmentAdmin(RegistryImportExportMixin, CollectorScopedAdmin, SimpleHis
     list_select_related = ["collector", "commune", "village__commune"]
     search_fields = ["collector__full_name", "collector__code"]
     autocomplete_fields = ["collector", "commune", "village"]
+    form = AssignmentForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def has_import_permission(self, request):
+        # A file names any collector and commune: only the province imports areas.
+        return super().has_import_permission(request) and is_provincial_staff(request.user)
 
     def export_scope(self, request):
         return Q(collector__in=visible_collectors(request.user))
@@ -130,7 +186,7 @@ class CancelPaymentForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(HouseholdScopedAdmin, LargeTableAdmin, SimpleHistoryAdmin):
+class PaymentAdmin(HouseholdScopedAdmin, LargeTableAdmin, HistoryAdmin):
     """Receipts are recorded on the phone through the payment service; here
     staff look them up and cancel a wrong entry, which restores the cover."""
 
@@ -138,7 +194,7 @@ class PaymentAdmin(HouseholdScopedAdmin, LargeTableAdmin, SimpleHistoryAdmin):
 
     list_display = ["receipt_number", "paid_on", "household", "collector", "agent", "scheme", "months",
                     "amount_display", "cancelled"]
-    list_filter = ["scheme", "agent", ("cancelled_at", admin.EmptyFieldListFilter), "paid_on"]
+    list_filter = ["scheme", ("agent", AgentFilter), ("cancelled_at", admin.EmptyFieldListFilter), "paid_on"]
     list_select_related = ["household", "collector", "agent"]
     search_fields = ["receipt_number", "household__code"]
     inlines = [PaymentLineInline]
@@ -187,7 +243,7 @@ class PaymentAdmin(HouseholdScopedAdmin, LargeTableAdmin, SimpleHistoryAdmin):
 class VisitAdmin(HouseholdScopedAdmin, LargeTableAdmin):
     scope_prefix = "household__"
     list_display = ["visited_at", "household", "collector", "outcome", "follow_up_on"]
-    list_filter = ["outcome", "collector__agent"]
+    list_filter = ["outcome", ("collector__agent", AgentFilter)]
     list_select_related = ["household", "collector"]
     search_fields = ["household__code", "collector__full_name"]
     raw_id_fields = ["household", "member", "payment"]
@@ -201,6 +257,34 @@ class ReferralAdmin(HouseholdScopedAdmin, admin.ModelAdmin):
     list_select_related = ["household", "referred_by_household", "referred_by_member", "collector"]
     raw_id_fields = ["household", "referred_by_household", "referred_by_member"]
     autocomplete_fields = ["collector"]
+
+
+@admin.register(RefusedRegistration)
+class RefusedRegistrationAdmin(HouseholdScopedAdmin):
+    """Registrations refused on the phone because the citizen ID is already
+    registered outside the collector's area: the office checks each (a typo,
+    a move, someone registered twice) and ticks it checked."""
+
+    scope_prefix = "member__household__"
+    list_display = ["last_refused_at", "collector", "full_name", "member", "household", "commune", "attempts",
+                    "checked"]
+    list_filter = ["checked"]
+    list_select_related = ["collector", "member__household__commune"]
+    search_fields = ["full_name", "member__full_name", "member__household__code", "collector__code"]
+    readonly_fields = ["collector", "full_name", "member", "household", "commune", "first_refused_at",
+                       "last_refused_at", "attempts"]
+    fields = readonly_fields + ["checked", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("household"))
+    def household(self, obj):
+        return obj.member.household.code
+
+    @admin.display(description=_("commune"))
+    def commune(self, obj):
+        return obj.member.household.commune
 
 
 @admin.register(Target)

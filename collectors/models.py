@@ -40,6 +40,11 @@ class Agent(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="managed_agents", verbose_name=_("managers"),
         help_text=_("People of the agent (e.g. a post-office branch head) who follow its collectors' work."),
     )
+    communes = models.ManyToManyField(
+        Commune, blank=True, related_name="served_by_agents", verbose_name=_("communes served"),
+        help_text=_("The communes the province has given the agent: its managers assign their collectors "
+                    "only there. Only provincial staff change this list."),
+    )
 
     class Meta:
         verbose_name = _("collection agent")
@@ -405,3 +410,53 @@ class TrainingAttendance(models.Model):
 
     def __str__(self):
         return f"{self.collector} · {self.session}"
+
+
+class RefusedRegistrationQuerySet(models.QuerySet):
+    def record(self, *, collector, area, people) -> set[str]:
+        """Remember that `collector` tried to register `people` (dicts with
+        citizen_id and full_name) whose citizen ID is already registered
+        outside `area` (the collector's households); return those IDs, the
+        ones the collector must be told cannot be used here."""
+        from households.models import Member
+
+        typed = {p["citizen_id"]: p.get("full_name", "") for p in people if p.get("citizen_id")}
+        registered = Member.objects.filter(citizen_id__in=typed).exclude(household__in=area)
+        refused = set()
+        for member in registered:
+            refusal, created = self.get_or_create(collector=collector, member=member,
+                                                  defaults={"full_name": typed[member.citizen_id][:100]})
+            if not created:
+                self.filter(pk=refusal.pk).update(attempts=models.F("attempts") + 1, last_refused_at=timezone.now(),
+                                                  full_name=typed[member.citizen_id][:100], checked=False)
+            refused.add(member.citizen_id)
+        return refused
+
+
+class RefusedRegistration(models.Model):
+    """A collector tried to register someone whose citizen ID is already in
+    the registry outside the collector's area. The collector is told only that
+    the ID cannot be used there and the office will check; staff see here who
+    tried, with what name, and whom the ID belongs to."""
+
+    collector = models.ForeignKey(Collector, models.CASCADE, related_name="refused_registrations",
+                                  verbose_name=_("collector"))
+    member = models.ForeignKey("households.Member", models.CASCADE, related_name="refused_registrations",
+                               verbose_name=_("registered member"))
+    full_name = models.CharField(_("name given by the collector"), max_length=100, blank=True)
+    first_refused_at = models.DateTimeField(_("first refused"), auto_now_add=True)
+    last_refused_at = models.DateTimeField(_("last refused"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("times tried"), default=1)
+    checked = models.BooleanField(_("checked by the office"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = RefusedRegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refused registration")
+        verbose_name_plural = _("refused registrations (citizen ID registered elsewhere)")
+        ordering = ["checked", "-last_refused_at"]
+        constraints = [models.UniqueConstraint(fields=["collector", "member"], name="refused_registration_once")]
+
+    def __str__(self):
+        return f"{self.collector} · {self.full_name or self.member}"

@@ -20,11 +20,10 @@ from django.utils import translation
 from django.utils.text import capfirst, slugify
 from import_export.admin import ImportExportMixin
 from import_export.forms import SelectableFieldsExportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from outreach.access import household_scope
 from outreach.paginator import LargeTableChangeList, LargeTablePaginator
-from outreach.scoped_admin import HouseholdScopedAdmin, PersonalDataMixin, ViewOnlyAdmin
+from outreach.scoped_admin import HistoryAdmin, HouseholdScopedAdmin, PersonalDataMixin, ViewOnlyAdmin
 
 from . import contributions as rules
 from . import imports, search
@@ -263,7 +262,7 @@ class HouseholdImportForm(forms.Form):
 
 @admin.register(Household)
 class HouseholdAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDataMixin, LargeTableAdmin,
-                     SimpleHistoryAdmin):
+                     HistoryAdmin):
     resource_classes = [HouseholdMemberResource]
     scope_prefix = ""
     list_display = ["code", "head_name", "member_count", "commune", "village__name", "economic_status"]
@@ -386,7 +385,7 @@ class EnrolmentInline(admin.TabularInline):
 
 @admin.register(Member)
 class MemberAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDataMixin, LargeTableAdmin,
-                  SimpleHistoryAdmin):
+                  HistoryAdmin):
     resource_classes = [HouseholdMemberResource]
     scope_prefix = "household__"
     list_display = [
@@ -432,7 +431,7 @@ class MemberAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDataM
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, LargeTableAdmin, SimpleHistoryAdmin):
+class EnrolmentAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, LargeTableAdmin, HistoryAdmin):
     resource_classes = [EnrolmentResource]
     scope_prefix = "member__household__"
     list_display = [

@@ -9,6 +9,9 @@ Every admin list, field page, search, export and report filters through
 - a collector: their current assignments (collectors.selectors.area_filter).
 
 A user may hold several of these; their reach is the union.
+
+What a manager may change is bounded here too: `may_assign` (only their own
+agent's collectors, only in the communes the province gave the agent).
 """
 
 from django.db.models import Q
@@ -76,3 +79,25 @@ def collector_scope(user, *, prefix: str = "") -> Q:
 
 def visible_collectors(user):
     return Collector.objects.filter(collector_scope(user)).distinct()
+
+
+def agent_scope(user) -> Q:
+    """Agents `user` may see: all for provincial staff, the agents they manage
+    for a manager (with their collectors' names and phones), none otherwise."""
+    if is_provincial_staff(user):
+        return Q()
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    return Q(managers=user)
+
+
+def may_assign(user, collector, commune) -> bool:
+    """Whether `user` may give `collector` an area in `commune`: provincial
+    staff anywhere; an agent manager only their own agent's collectors, only in
+    the communes the province has given that agent (Agent.communes)."""
+    if is_provincial_staff(user):
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    agent = collector.agent
+    return agent.managers.filter(pk=user.pk).exists() and agent.communes.filter(pk=commune.pk).exists()

@@ -2,11 +2,11 @@ from django.contrib import admin, messages
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from households.text import mask
 from outreach.access import household_scope
 from outreach.paginator import LargeTablePaginator
+from outreach.scoped_admin import HistoryAdmin
 
 from . import services
 from .models import (
@@ -49,7 +49,7 @@ def _template_help() -> str:
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(SimpleHistoryAdmin):
+class ReminderRuleAdmin(HistoryAdmin):
     list_display = ["scheme", "stage", "channel", "active"]
     list_filter = ["scheme", "channel", "active"]
     list_editable = ["active"]
@@ -67,7 +67,7 @@ class ReminderRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChannelPolicy)
-class ChannelPolicyAdmin(SimpleHistoryAdmin):
+class ChannelPolicyAdmin(HistoryAdmin):
     list_display = ["channel", "quiet_from", "quiet_until", "nightly_cap"]
     list_editable = ["quiet_from", "quiet_until", "nightly_cap"]
 

@@ -11,6 +11,8 @@ from django.utils.formats import number_format
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from households.resources import neutralise
+
 INT, MONEY, PERCENT, TEXT, DATE, MONTH, FLAG = "int", "money", "percent", "text", "date", "month", "flag"
 NUMBERS = {INT, MONEY, PERCENT}
 EXCEL_FORMATS = {INT: "#,##0", MONEY: '#,##0 "₫"', PERCENT: "0.0%", DATE: "DD/MM/YYYY", MONTH: "MM/YYYY"}
@@ -102,5 +104,6 @@ def _excel_value(value, kind):
     if kind == FLAG:
         return "x" if value else ""
     if kind == TEXT and value is not None:
-        return str(value)
-    return value
+        value = str(value)
+    # Names come from people (a collector called =HYPERLINK(…)): never a live formula, as in the registry's exports.
+    return neutralise(value)

@@ -1,5 +1,6 @@
 """Every URL of the project, asked by every role, never shows a household
-outside that role's area.
+outside that role's area; posted to by every role that reads (or changes only
+part of) the admin, never changes what that role may not change.
 
 The test walks the URL resolver, so a URL added later is walked too; a URL
 whose parameters it does not know how to fill fails the test until
@@ -14,7 +15,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from collectors.models import Payment, Visit
+from collectors.models import Payment, Target, Visit
 from collectors.payments import record_payment
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
 from households.models import Enrolment, Household, Member
@@ -84,6 +85,7 @@ def world():
     officer.groups.add(groups[COMMUNE_OFFICER])
     inside.commune.officers.add(officer)
     nobody = UserFactory(username="nobody", is_staff=True)
+    Target.objects.create(collector=inside_collector, month=date(2026, 11, 1), visits=10)
     roles = {"agent manager": manager, "commune officer": officer, "collector": inside_collector.user,
              "staff without a role": nobody, "anonymous": None}
     return inside, outside, roles
@@ -118,7 +120,8 @@ def model_in(route):
 
 def concrete_urls(route, outside):
     """The URLs to ask for a route, with its parameters filled in; the second
-    value says whether it names an outside household's row."""
+    value says whether it names a row of household `outside` (the outside
+    household for the walk of GETs, the inside one for the walk of POSTs)."""
     model = model_in(route)
     target = outside_object(model, outside) if model else None
     object_pk = str(target.pk) if target is not None else "999999"
@@ -136,6 +139,11 @@ def concrete_urls(route, outside):
         return [(f"/admin/{label}/", False) for label in ("households", "collectors", "reminders", "reports")]
     if "(?P<url>" in route:
         return [("/admin/no-such-page/", False)]
+    if "^([^/]+)/history/([^/]+)/$" in route:  # django-simple-history's revert page (a regex route)
+        version = target.history.order_by("history_date").last() if target is not None else None
+        filled = f"{object_pk}/history/{version.history_id if version else 999999}/"
+        names_row = model._meta.label_lower in HOUSEHOLD_MODELS and target is not None
+        return [("/" + route.replace("^([^/]+)/history/([^/]+)/$", filled), names_row)]
     unknown = []
 
     def fill(match):
@@ -196,3 +204,140 @@ def test_field_forms_refuse_an_outside_household_and_change_nothing(client, worl
                                                                    "visited_at": "01/11/2026 10:00"})
         assert response.status_code == 404
     assert (Visit.objects.count(), Payment.objects.count()) == (visits, payments)
+
+
+# --- POSTs: a role that may not change a row changes nothing, whatever it posts ----------
+
+# The roles that read (or change only part of) the admin, and what each may change
+# (README, "Who may see what"): the agent manager their own agent's collectors,
+# the collectors' areas (Assignment, within the agent's communes) and monthly targets.
+PARTIAL_ROLES = ["commune officer", "agent manager", "staff without a role", "collector", "anonymous"]
+MAY_CHANGE = {
+    "agent manager": {  # their own agent's rows only: every other row of these tables is watched
+        "collectors.collector": "agent__managers",
+        "collectors.assignment": "collector__agent__managers",
+        "collectors.historicalassignment": "collector__agent__managers",
+        "collectors.target": "collector__agent__managers",
+        "admin.logentry": "user",  # what they changed is logged
+    },
+}
+# Rows a request writes without changing anything: sessions and sign-in records,
+# and the log of what was exported (reading is allowed, and logged).
+NOT_CHANGES = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog",
+               "households.exportlog"}
+# What an attacker changes in a form posted back (hole 1: cover to 2099, amount 1 ₫).
+ATTACK = {"coverage_end": "31/12/2099", "status": "active", "monthly_amount": "1", "full_name": "Changed By Attack",
+          "end": "31/12/2099", "visits": "999", "amount": "1", "note": "changed by an attack",
+          "address": "changed by an attack", "active": "on", "name": "Changed By Attack"}
+
+
+def watched(role, user):
+    """(tables watched whole, querysets of the tables the role may change
+    rows of, without those rows)."""
+    skip = NOT_CHANGES | set(MAY_CHANGE.get(role, {}))
+    whole = [m for m in apps.get_models() if m._meta.label_lower not in skip and m._meta.managed]
+    partly = [apps.get_model(label)._base_manager.exclude(**{path: user})
+              for label, path in MAY_CHANGE.get(role, {}).items()]
+    return whole, partly
+
+
+def row_counts(tables):
+    """Every watched table's row count: the whole tables in one query."""
+    from django.db import connection
+
+    whole, partly = tables
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(f"SELECT '{m._meta.label_lower}', COUNT(*) FROM {quote(m._meta.db_table)}"
+                             for m in whole)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        counts = dict(cursor.fetchall())
+    return counts | {f"{qs.model._meta.label_lower} (others')": qs.count() for qs in partly}
+
+
+def every_value(tables):
+    whole, partly = tables
+    return {m._meta.label_lower: list(m._base_manager.order_by("pk").values_list()) for m in whole} | {
+        f"{qs.model._meta.label_lower} (others')": list(qs.order_by("pk").values_list()) for qs in partly}
+
+
+def attack_payloads(staff_client, url):
+    """What to post to `url`: each form its page shows provincial staff,
+    posted back with the attacker's values; each action of a list on all its
+    rows; a confirmation ("post": "yes", as the delete pages ask); nothing."""
+    from .formdata import form_data
+
+    confirm = {"post": "yes"}
+    page = staff_client.get(url)
+    if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+        return [confirm]
+    html = page.content.decode()
+    form = form_data(html)
+    payloads = [{**form, **{k: [v] for k, v in ATTACK.items() if k in form}, "_save": ["Save"]} if form else confirm]
+    listed = form_data(html, "changelist-form")
+    if listed:
+        rows = re.findall(r'name="_selected_action" value="([^"]+)"', html)
+        payloads.append({**listed, "_save": ["Save"]})  # the list's editable columns
+        select = re.search(r'<select name="action"[^>]*>(.*?)</select>', html, re.S)
+        for action in re.findall(r'<option value="(\w+)"', select[1] if select else ""):
+            payloads.append({"action": [action], "_selected_action": rows, "index": ["0"], "post": ["yes"]})
+    return payloads
+
+
+def test_no_post_by_a_read_only_or_partial_role_changes_anything(client, world):
+    """Every admin URL (change, history, revert, add, delete, list actions,
+    imports, the views of our own) and every field URL, posted to by each role
+    that may not change what it names: row counts after each POST, and every
+    value of every table after each role, are as before."""
+    from django.test import Client
+
+    inside, outside, roles = world
+    staff = Client()
+    staff.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    routes = [r for r in sorted(set(walk())) if "logout" not in r and "login" not in r]
+    payloads = {}
+    changes = []
+    for role in PARTIAL_ROLES:
+        user = roles[role]
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        models = watched(role, user)
+        values, counts = every_value(models), row_counts(models)
+        for route in routes:
+            if route.startswith("field/") and role == "collector":
+                continue  # a collector's own work; test_field_* prove the field forms refuse outside rows
+            urls = {url for household in (inside, outside) for url, _names_row in concrete_urls(route, household)}
+            for url in sorted(urls):
+                if url not in payloads:
+                    payloads[url] = attack_payloads(staff, url)
+                for data in payloads[url]:
+                    client.post(url, data)
+                    after = row_counts(models)
+                    if after != counts:
+                        changed = {k: (counts[k], after[k]) for k in after if after[k] != counts[k]}
+                        changes.append(f"{role}: POST {url} {sorted(data)[:6]} changed row counts {changed}")
+                        counts = after
+        after = every_value(models)
+        changes += [f"{role}: some POST changed {label}" for label in values if values[label] != after[label]]
+    assert changes == [], "\n".join(changes)
+
+
+def test_the_post_walk_would_see_a_change(client, world):
+    """The walk above passes only if the roles' POSTs change nothing; check
+    that the same POSTs by someone who may change the rows do change them."""
+    from django.test import Client
+
+    inside, outside, roles = world
+    enrolment = Enrolment.objects.get(member__household=inside)
+    version = enrolment.history.latest("history_date")
+    staff = Client()
+    staff.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    url = f"/admin/households/enrolment/{enrolment.pk}/history/{version.history_id}/"
+    models = watched("commune officer", roles["commune officer"])
+    counts = row_counts(models)
+    for data in attack_payloads(staff, url):
+        staff.post(url, data)
+    enrolment.refresh_from_db()
+    assert enrolment.coverage_end == date(2099, 12, 31) and enrolment.monthly_amount == 1
+    assert row_counts(models) != counts
