@@ -13,24 +13,24 @@ from decimal import Decimal
 from django.db import migrations, models
 
 DAK_LAK = 66
-DECREE_188 = "Decree 188/2025/NĐ-CP (at least this share)"
-DAK_LAK_2025 = ("Resolution of the Đắk Lắk People's Council in force from 30/10/2025, replacing 18/2021, 17/2024 "
-                "and Phú Yên's 05/2023 (its number: check)")
+DECREE_188 = "Nghị định 188/2025/NĐ-CP (mức hỗ trợ tối thiểu)"
+DAK_LAK_2025 = ("Nghị quyết HĐND tỉnh Đắk Lắk có hiệu lực từ 30/10/2025, thay thế các nghị quyết 18/2021, 17/2024 "
+                "và 05/2023 của Phú Yên (số nghị quyết: check)")
 # (key, province code, value, in force from, source)
 RATES = [
     ("bhyt_support_near_poor", 0, "0.70", date(2025, 8, 15), DECREE_188),
     ("bhyt_support_student", 0, "0.50", date(2025, 8, 15), DECREE_188),
     ("bhyt_support_agri_average", 0, "0.30", date(2025, 8, 15), DECREE_188),
     # No central share found for them: only the province's top-up applies (check).
-    ("bhyt_support_ethnic_minority_exited", 0, "0", date(2018, 12, 1), "no central share found (check)"),
+    ("bhyt_support_ethnic_minority_exited", 0, "0", date(2018, 12, 1), "chưa tìm thấy mức hỗ trợ của trung ương (check)"),
     ("bhyt_support_near_poor", DAK_LAK, "0.30", date(2025, 10, 30), DAK_LAK_2025),
     ("bhyt_support_agri_average", DAK_LAK, "0.30", date(2025, 10, 30), DAK_LAK_2025),
     ("bhyt_support_ethnic_minority_exited", DAK_LAK, "0.15", date(2025, 10, 30), DAK_LAK_2025),
     ("bhyt_support_student", DAK_LAK, "0.05", date(2025, 10, 30), DAK_LAK_2025),
 ]
 SOURCES = [  # sources RULES.md now gives for rows seeded earlier
-    ("base_salary", date(2026, 7, 1), "Decree 161/2026/NĐ-CP (an 8 % raise)"),
-    ("rural_poverty_line", date(2027, 1, 1), "Decree 351/2025/NĐ-CP, the 2027–2030 standard"),
+    ("base_salary", date(2026, 7, 1), "Nghị định 161/2026/NĐ-CP (tăng 8 %)"),
+    ("rural_poverty_line", date(2027, 1, 1), "Nghị định 351/2025/NĐ-CP, chuẩn nghèo giai đoạn 2027–2030"),
 ]
 
 
