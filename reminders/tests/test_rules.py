@@ -42,7 +42,8 @@ def test_a_template_with_an_unknown_field_is_refused_with_the_fields_allowed():
     with pytest.raises(ValidationError) as caught:
         rule.full_clean()
     assert caught.value.message_dict["template_vi"] == [
-        "Unknown field {ten}. Use: {names}, {end_date}, {end_month}, {days}, {household}."]
+        "Unknown field {ten}. Use: {names}, {end_date}, {end_month}, {days}, {household}, {amount}, {collector}, "
+            "{collector_phone}."]
     assert caught.value.message_dict["template_en"] == [
         "Unbalanced braces: write a field as {names}, a brace as {{ or }}."]
 
