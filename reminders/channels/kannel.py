@@ -63,8 +63,14 @@ class KannelBackend:
         timeout = (settings.SMS_GATEWAY_CONNECT_TIMEOUT, settings.SMS_GATEWAY_READ_TIMEOUT)
         try:
             response = _session().get(f"{settings.KANNEL_SENDSMS_URL}?{urlencode(params)}", timeout=timeout)
-        except requests.Timeout as error:
+        except requests.ConnectTimeout as error:  # never reached smsbox
+            return Result(RETRY, code="unreachable", detail=str(error)[:300])
+        except requests.Timeout as error:  # smsbox may have taken it
             return Result(RETRY, code="timeout", detail=str(error)[:300])
+        except requests.ConnectionError as error:
+            # Refused: smsbox is down and has nothing. Cut mid-call: it may have taken it.
+            refused = "NewConnectionError" in repr(error) or "Connection refused" in str(error)
+            return Result(RETRY, code="unreachable" if refused else "connection_error", detail=str(error)[:300])
         except requests.RequestException as error:
             return Result(RETRY, code="connection_error", detail=str(error)[:300])
         answer = response.text.strip()[:300]
