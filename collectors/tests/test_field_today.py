@@ -185,11 +185,14 @@ def test_today_shows_what_the_nightly_reminder_did_for_each_household(client):
 
     collector = kit.collector_with_area()
     kit.phone_login(client, collector)
-    for name, status in [("Lê Thị Lan", "sent"), ("Y Bhin Niê", "no_phone")]:
+    for name, status, reason in [("Lê Thị Lan", "sent", ""), ("Y Bhin Niê", "no_phone", "no phone"),
+                                 ("H Hen Ksor", "undelivered", "expired (phone unreachable)")]:
         household = kit.household(collector, head=name)
         cover = kit.cover(kit.head_of(household), ends_in_days=7)
         Reminder.objects.create(enrolment=cover, coverage_end=cover.coverage_end, stage=-7, channel="sms",
-                                household=household, due_on=kit.today(), status=status)
+                                household=household, due_on=kit.today(), status=status, reason=reason)
     html = client.get(reverse("field:today")).content.decode()
     assert "A reminder SMS was sent." in html
     assert "No reminder could be sent: tell them in person." in html
+    assert ("The reminder SMS did not reach their phone (expired (phone unreachable)): tell them in person."
+            in html)
