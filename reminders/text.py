@@ -10,7 +10,7 @@ GSM-7.
 
 import string
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -45,8 +45,7 @@ def unaccented(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
 
 
-@dataclass(frozen=True)
-class SmsSize:
+class SmsSize(NamedTuple):
     encoding: str  # GSM7 or UCS2
     length: int  # in the encoding's units (septets, or UTF-16 units)
     parts: int
