@@ -65,7 +65,8 @@ def sms_size(text: str) -> SmsSize:
 
 
 def shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+    """Cut to `width` with a full stop (an ellipsis is not GSM-7 and would make the SMS UCS-2)."""
+    return text if len(text) <= width else text[:width - 1].rstrip() + "."
 
 
 def longest_merge(template: str, *, unaccented_text: bool) -> str:

@@ -114,8 +114,14 @@ def test_a_collector_without_a_phone_gives_the_agents_and_no_collector_gives_the
 
 def test_many_names_are_shortened_to_fit_one_part(outbox, any_hour):
     household = HouseholdFactory(phone="0912000111")
-    for name in ("Nguyễn Thị Ngọc Hoà", "Trần Văn Bảo Long", "Lê Thị Thanh Xuân", "Phạm Văn Đức"):
+    for name in ("Lê Văn Tám", "Trần Văn Bảo Long", "Lê Thị Thanh Xuân", "Phạm Văn Đức"):
         due_enrolment(ends=NIGHT, household=household, name=name, phone=None)
     message = send_one()
-    assert "cua Nguyen Thi Ngoc Hoa and 3 others het han" in message.text  # tests read English, see conftest
+    assert "cua Le Van Tam va 3 nguoi khac het han" in message.text  # sent in REMINDERS_MESSAGE_LANGUAGE
     assert sms_size(message.text).parts == 1
+
+
+def test_a_name_too_long_is_cut_with_a_full_stop_that_keeps_the_text_gsm7():
+    names = services.names_field(["Nguyễn Thị Ngọc Hoà Xuân Thanh Hương Lan"])
+    assert names == "Nguyễn Thị Ngọc Hoà Xuân Thanh." and len(names) <= 32
+    assert sms_size(unaccented(names)).encoding == GSM7
