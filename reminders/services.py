@@ -374,8 +374,9 @@ def names_field(names: list[str]) -> str:
 def renewal_amount(household, day: date) -> int | None:
     """What renewing the household's health insurance costs on `day` (households.quotes),
     or None where the state pays or no rates are in force. The one place reminders ask."""
-    try:
-        quote = renewal_quote(household=household, day=day)
+    try:  # members with their cover in two queries, not one per member
+        quote = renewal_quote(household=household, day=day,
+                              members=list(household.members.prefetch_related("enrolments")))
     except ContributionError:
         return None
     return quote.total if quote else None
@@ -628,18 +629,3 @@ def record_delivery(*, key, state: str, reason: str = "", now: datetime | None =
         reminders.filter(status__in=[Reminder.Status.QUEUED, Reminder.Status.FAILED]).update(
             status=Reminder.Status.SENT, reason="", updated_at=now)
     return True
-
-
-def delivery_rates(*, since: date, until: date, commune_ids=None) -> dict:
-    """Per commune: SMS messages sent from `since` to `until` (by due day), how many the phone
-    reported delivered, and how many not delivered. One query."""
-    rows = (Message.objects.filter(channel=Channel.SMS, status=Message.Status.SENT, due_on__range=(since, until))
-            .order_by())
-    if commune_ids is not None:
-        rows = rows.filter(household__commune_id__in=commune_ids)
-    rows = rows.values("household__commune_id").annotate(
-        sent=Count("id"),
-        delivered=Count("id", filter=Q(delivery=Message.Delivery.DELIVERED)),
-        undelivered=Count("id", filter=Q(delivery__in=[Message.Delivery.UNDELIVERED, Message.Delivery.EXPIRED])),
-    )
-    return {r["household__commune_id"]: r for r in rows}
