@@ -80,6 +80,17 @@ def test_production_is_warned_when_sms_go_to_the_console(settings, capsys):
     assert "reminders.W001" in capsys.readouterr().err
 
 
+def test_production_is_warned_when_kannel_has_nowhere_to_send_delivery_reports(settings, capsys):
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    settings.SECRET_KEY = "x" * 60
+    settings.KANNEL_DLR_URL, settings.KANNEL_DLR_SECRET = "https://outreach.example/reminders/dlr/kannel/", ""
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W003" in capsys.readouterr().err
+    settings.KANNEL_DLR_SECRET = "s" * 40
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W003" not in capsys.readouterr().err
+
+
 def test_a_change_to_a_rule_is_audited_with_who_made_it(client):
     from django.urls import reverse
 
