@@ -187,3 +187,14 @@ def test_lost_duplicated_and_out_of_order_reports_still_end_in_the_right_state(
         reminder = message.reminders.get()
         assert reminder.status == {"accepted": "sent"}.get(want, want)
     print(f"\n{len(reports)} reports ({len(lost)} finals lost, 30 duplicates, shuffled): every message right")
+
+
+@pytest.mark.django_db
+def test_staff_filter_messages_by_delivery_report(client, outbox, any_hour, staff_client):
+    delivered, undelivered, silent = sent_messages(3)
+    staff_client.get(KANNEL, kannel_params(delivered, 1))
+    staff_client.get(KANNEL, kannel_params(undelivered, 2))
+    page = staff_client.get("/admin/reminders/message/", {"delivery__exact": "undelivered"}).content.decode()
+    assert f"/admin/reminders/message/{undelivered.pk}/change/" in page
+    assert f"/admin/reminders/message/{delivered.pk}/change/" not in page
+    assert f"/admin/reminders/message/{silent.pk}/change/" not in page
