@@ -190,14 +190,6 @@ class Kannel:
     def smsc_online(self) -> bool:
         return any("fake" in line and "online" in line for line in self.status().splitlines())
 
-    def queued(self) -> int:
-        """Messages bearerbox holds and has not handed to an SMSC yet."""
-        for line in self.status().splitlines():
-            if line.strip().startswith("SMS:") and "queued" in line:
-                part = line.split("queued", 1)[0].rsplit(",", 1)[-1]
-                return int("".join(ch for ch in part if ch.isdigit()) or 0)
-        return 0
-
     # --- what the fake SMSC received --------------------------------------------------------------------
 
     def received(self) -> list[tuple[str, str]]:

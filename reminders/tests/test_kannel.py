@@ -9,7 +9,6 @@ messages in flight when the fault hit. Each test prints its count of doubles and
 """
 
 import signal
-import time
 from collections import Counter
 
 import pytest
@@ -21,7 +20,8 @@ from reminders.models import ChannelPolicy, DeliveryAttempt, Message, Reminder
 from reminders.text import sms_size
 
 from .kannel import DelayingProxy, Kannel
-from .test_broker import WorkerProcess, _database_url, households_due, wait_until  # noqa: F401
+# The broker tests' worker in a process of its own, their fixtures and helpers.
+from .test_broker import WorkerProcess, clean_broker, households_due, threaded_worker, wait_until  # noqa: F401
 
 pytestmark = [pytest.mark.postgres, pytest.mark.broker, pytest.mark.kannel]
 DLR_SECRET = "dlr-test-secret"
@@ -44,17 +44,6 @@ def through_kannel(settings, kannel, live_server):
     settings.KANNEL_DLR_SECRET = DLR_SECRET
     settings.SMS_GATEWAY_CONNECT_TIMEOUT, settings.SMS_GATEWAY_READ_TIMEOUT = 1, 2
     return kannel
-
-
-@pytest.fixture
-def threaded_worker(reseeded):
-    from celery.contrib.testing.worker import start_worker
-
-    from outreach.celery import app
-
-    app.control.purge()
-    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30):
-        yield app
 
 
 def doubles(kannel: Kannel) -> int:
@@ -202,16 +191,3 @@ def test_a_worker_killed_mid_send_costs_at_most_the_messages_in_flight(
     print(f"  calls in flight at the kill {in_flight}, sent again {interrupted}, "
           f"closed by their delivery report instead {closed_by_report}")
     assert Reminder.objects.filter(status="delivered" if reports else "sent").count() == 40
-
-
-@pytest.fixture
-def clean_broker():
-    import redis
-    from django.conf import settings as django_settings
-
-    from outreach.celery import app
-
-    app.control.purge()
-    yield
-    app.control.purge()
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).delete("unacked", "unacked_index")
