@@ -416,12 +416,13 @@ def merge_fields(*, household, scheme: str, reminders: list[Reminder], coverage_
     }
 
 
-def render(message: Message, reminders: list[Reminder], *, now: datetime | None = None) -> str:
+def render(message: Message, reminders: list[Reminder], *, now: datetime | None = None,
+           policy: ChannelPolicy | None = None) -> str:
     """One text for the household: a paragraph per stage and scheme, naming its members, with
     the amount to pay and whom to call; without diacritics when the channel's policy says so."""
     day = timezone.localdate(now)
     rules = {(r.scheme, r.offset_days): r for r in ReminderRule.objects.filter(channel=message.channel)}
-    policy = ChannelPolicy.objects.filter(channel=message.channel).first()
+    policy = policy or ChannelPolicy.objects.filter(channel=message.channel).first()
     groups = defaultdict(list)
     for reminder in reminders:
         groups[(reminder.enrolment.scheme, reminder.stage, reminder.coverage_end)].append(reminder)
@@ -449,7 +450,7 @@ def render(message: Message, reminders: list[Reminder], *, now: datetime | None 
     return unaccented(text) if without_diacritics else text
 
 
-def _seal(message: Message, now: datetime) -> bool:
+def _seal(message: Message, now: datetime, policy: ChannelPolicy | None = None) -> bool:
     """Fix recipient and text on the first attempt; False if nothing is left to send."""
     reminders = list(message.reminders.filter(status=Reminder.Status.QUEUED)
                      .select_related("enrolment__member").order_by("enrolment__member_id", "stage"))
@@ -471,7 +472,7 @@ def _seal(message: Message, now: datetime) -> bool:
         message.lease_until = None
         message.save(update_fields=["recipient", "sealed_at", "status", "lease_until", "updated_at"])
         return False
-    message.text = render(message, keep, now=now)
+    message.text = render(message, keep, now=now, policy=policy)
     message.save(update_fields=["recipient", "text", "sealed_at", "updated_at"])
     return True
 
@@ -496,7 +497,7 @@ def send_message(*, message_id: int, now: datetime | None = None) -> str:
         # An attempt still "in flight" belongs to a worker that died: its lease is over.
         message.attempts_made.filter(outcome=DeliveryAttempt.Outcome.IN_FLIGHT).update(
             outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=now)
-        if message.sealed_at is None and not _seal(message, now):
+        if message.sealed_at is None and not _seal(message, now, policy):
             message.attempts = F("attempts") - 1  # no call was made
             message.save(update_fields=["attempts"])
             return SKIPPED
