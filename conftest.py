@@ -13,6 +13,8 @@ from django.db import connection
 
 # Browser tests drive Debian's Chromium; Playwright downloads no browser of its own.
 CHROMIUM = "/usr/bin/chromium"
+# Kannel tests run Debian's bearerbox and smsbox (kannel) and the fake SMSC (kannel-extras).
+KANNEL = ["/usr/sbin/bearerbox", "/usr/sbin/smsbox", "/usr/lib/kannel/test/fakesmsc"]
 
 
 def _require(available: bool, what: str):
@@ -31,6 +33,8 @@ def _services_for_markers(request):
         _require(bool(settings.CELERY_BROKER_URL), "A Celery broker (CELERY_BROKER_URL=redis://…)")
     if request.node.get_closest_marker("browser"):
         _require(os.path.exists(CHROMIUM), f"Chromium ({CHROMIUM}: apt-get install chromium)")
+    if request.node.get_closest_marker("kannel"):
+        _require(all(os.path.exists(path) for path in KANNEL), "Kannel (apt-get install kannel kannel-extras)")
 
 
 @pytest.fixture(autouse=True)

@@ -7,11 +7,14 @@ Seeds 1,000,000 enrolments with set-based SQL (once; later runs reuse them),
 then, in the same run and on the same table, times:
 - the baseline: ONE hand-written INSERT … SELECT … ON CONFLICT DO NOTHING doing
   the same selection as the app (stages from the rules, active or lapsed cover,
-  not renewed, not opted out, "no phone" marked);
+  not renewed, not opted out, "no phone" marked) over the catch-up window: the
+  night and the --missed nights before it that had no run (overtaken and
+  too-late stages marked skipped);
 - the app's claim (`services.claim_reminders` for each rule), and the whole
   night's preparation (claim + merge into messages + allot to the night);
 and the sends per second of `services.send_message` against the local HTTP
-gateway. Each timing is the median of --repeat runs, the table emptied between.
+gateway and, where Debian's kannel and kannel-extras are installed, through a
+real Kannel (bearerbox + smsbox + fakesmsc, reminders/tests/kannel.py). Each timing is the median of --repeat runs, the table emptied between.
 """
 
 import argparse
@@ -19,10 +22,11 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,10 +43,13 @@ from django.utils import timezone  # noqa: E402
 
 from households.models import Commune, Enrolment  # noqa: E402
 from reminders import services  # noqa: E402
-from reminders.models import ChannelPolicy, Message, Reminder, ReminderRule  # noqa: E402
+from reminders.models import ChannelPolicy, Message, NightlyRun, Reminder, ReminderRule  # noqa: E402
 from reminders.tests.gateway import LocalGateway  # noqa: E402
+from reminders.tests.kannel import Kannel  # noqa: E402
+from reminders.tests.kannel import installed as kannel_installed  # noqa: E402
 
 NIGHT = date(2027, 3, 1)
+MISSED = 2  # nights without a run before NIGHT (--missed)
 COMMUNE = 24259  # Xã Quảng Phú
 
 SEED_SQL = [
@@ -75,11 +82,19 @@ SEED_SQL = [
 BASELINE_SQL = """
 INSERT INTO reminders_reminder (enrolment_id, coverage_end, stage, channel, household_id, due_on, status, reason,
                                 created_at, updated_at)
-SELECT e.id, e.coverage_end, r.offset_days, r.channel, m.household_id, %(night)s,
-       CASE WHEN r.channel = 'sms' AND m.phone IS NULL AND h.phone IS NULL THEN 'no_phone' ELSE 'queued' END,
-       '', now(), now()
-FROM reminders_reminderrule r
-JOIN households_enrolment e ON e.scheme = r.scheme AND e.coverage_end = %(night)s::date - r.offset_days
+SELECT e.id, e.coverage_end, r.offset_days, r.channel, m.household_id, e.coverage_end + r.offset_days,
+       CASE WHEN e.coverage_end + r.next_offset <= %(night)s::date THEN 'skipped'
+            WHEN e.coverage_end + r.offset_days < %(night)s::date - %(late)s THEN 'skipped'
+            WHEN r.channel = 'sms' AND m.phone IS NULL AND h.phone IS NULL THEN 'no_phone' ELSE 'queued' END,
+       CASE WHEN e.coverage_end + r.next_offset <= %(night)s::date THEN 'overtaken'
+            WHEN e.coverage_end + r.offset_days < %(night)s::date - %(late)s THEN 'late' ELSE '' END,
+       now(), now()
+FROM (SELECT r.*, (SELECT min(n.offset_days) FROM reminders_reminderrule n
+                   WHERE n.active AND n.scheme = r.scheme AND n.channel = r.channel
+                     AND n.offset_days > r.offset_days) AS next_offset
+      FROM reminders_reminderrule r) r
+JOIN households_enrolment e ON e.scheme = r.scheme
+ AND e.coverage_end BETWEEN %(first)s::date - r.offset_days AND %(night)s::date - r.offset_days
 JOIN households_member m ON m.id = e.member_id
 JOIN households_household h ON h.id = m.household_id
 WHERE r.active AND e.status IN ('active', 'lapsed')
@@ -126,18 +141,27 @@ def timed(work) -> float:
     return time.perf_counter() - started
 
 
+def first_night() -> date:
+    return NIGHT - timedelta(days=MISSED)
+
+
 def baseline():
     with connection.cursor() as cursor:
-        cursor.execute(BASELINE_SQL, {"night": NIGHT})
+        cursor.execute(BASELINE_SQL, {"night": NIGHT, "first": first_night(),
+                                      "late": settings.REMINDERS_CATCH_UP_DAYS})
 
 
 def app_claim():
     now = timezone.now()
-    for rule in ReminderRule.objects.filter(active=True):
-        services.claim_reminders(rule=rule, day=NIGHT, now=now)
+    rules = list(ReminderRule.objects.filter(active=True))
+    for rule in rules:
+        services.claim_reminders(rule=rule, first=first_night(), day=NIGHT, now=now,
+                                 next_offset=services._next_offset(rule, rules))
 
 
 def app_prepare():
+    # The ledger says the last completed night was before the missed ones: the run catches them up.
+    NightlyRun.objects.create(day=first_night() - timedelta(days=1), finished_at=timezone.now(), runs=1)
     services.prepare_night(day=NIGHT)
 
 
@@ -148,11 +172,18 @@ def _send(ids):
     connections.close_all()
 
 
-def sends_per_second(count: int, processes: int) -> tuple[float, int]:
-    """Like `processes` Celery worker processes: each sends its share, one message at a time."""
-    gateway = LocalGateway()
-    settings.REMINDERS_SMS_BACKEND = "reminders.channels.sms_http.HttpSmsBackend"
-    settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_TOKEN = gateway.start(), gateway.token
+def sends_per_second(count: int, processes: int, kannel: Kannel | None = None) -> tuple[float, int]:
+    """Like `processes` Celery worker processes: each sends its share, one message at a time,
+    to the local gateway or through `kannel`."""
+    if kannel:
+        settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+        settings.KANNEL_SENDSMS_URL, settings.KANNEL_DLR_URL = kannel.sendsms_url, ""
+        settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = kannel.username, kannel.password
+        received_before = len(kannel.received())
+    else:
+        gateway = LocalGateway()
+        settings.REMINDERS_SMS_BACKEND = "reminders.channels.sms_http.HttpSmsBackend"
+        settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_TOKEN = gateway.start(), gateway.token
     ChannelPolicy.objects.update(quiet_from=None, quiet_until=None, nightly_cap=None)
     empty_outbox()
     services.prepare_night(day=NIGHT)
@@ -162,8 +193,15 @@ def sends_per_second(count: int, processes: int) -> tuple[float, int]:
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
         list(pool.map(_send, [ids[i::processes] for i in range(processes)]))
     elapsed = time.perf_counter() - started
-    gateway.stop()
-    delivered = sum(gateway.delivered_per_phone().values())
+    if kannel:
+        assert Message.objects.filter(pk__in=ids, status="sent").count() == len(ids)
+        deadline = time.monotonic() + 60  # bearerbox hands them to the fake SMSC a moment later
+        while len(kannel.received()) - received_before < len(ids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        delivered = len(kannel.received()) - received_before
+    else:
+        gateway.stop()
+        delivered = sum(gateway.delivered_per_phone().values())
     assert delivered == len(ids), (delivered, len(ids))
     return len(ids) / elapsed, len(ids)
 
@@ -173,7 +211,10 @@ def main():
     parser.add_argument("--enrolments", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sends", type=int, default=2_000)
+    parser.add_argument("--missed", type=int, default=2, help="nights without a run before the night")
     args = parser.parse_args()
+    global MISSED
+    MISSED = args.missed
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at a PostgreSQL database of its own (it is filled with test data).")
     call_command("migrate", verbosity=0)
@@ -189,7 +230,8 @@ def main():
     median = {name: statistics.median(values) for name, values in times.items()}
     messages = Message.objects.count()
 
-    print(f"Night {NIGHT:%d/%m/%Y}: {rows:,} reminders claimed from {Enrolment.objects.count():,} enrolments, "
+    print(f"Night {NIGHT:%d/%m/%Y} catching up {args.missed} missed nights from {first_night():%d/%m/%Y}: "
+          f"{rows:,} reminders claimed from {Enrolment.objects.count():,} enrolments, "
           f"merged into {messages:,} messages (median of {args.repeat}).")
     print(f"  hand-written INSERT … SELECT … ON CONFLICT : {median['baseline'] * 1000:8.0f} ms")
     print(f"  app's claim (services.claim_reminders)      : {median['claim'] * 1000:8.0f} ms"
@@ -199,6 +241,18 @@ def main():
     for processes in (1, 2):
         rate, sent = sends_per_second(args.sends, processes)
         print(f"  sends to the local gateway, {processes} process(es)     : {rate:8.0f} /s ({sent:,} messages)")
+    if kannel_installed():
+        with tempfile.TemporaryDirectory() as folder:
+            kannel = Kannel(Path(folder)).start()
+            try:
+                for processes in (1, 2):
+                    rate, sent = sends_per_second(args.sends, processes, kannel)
+                    print(f"  sends through Kannel, {processes} process(es)          : {rate:8.0f} /s "
+                          f"({sent:,} messages, each received by the fake SMSC)")
+            finally:
+                kannel.stop()
+    else:
+        print("  sends through Kannel: not measured (apt-get install kannel kannel-extras)")
     print(f"  machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"PostgreSQL {connection.cursor().connection.info.server_version}")
     empty_outbox()

@@ -131,7 +131,7 @@ class TodayLine:
     dues: list[Due]
     renewal: object | None  # HouseholdQuote for the listed health-insurance members, or None
     bhxh_monthly: int  # voluntary social insurance due, per month
-    reminder: str | None = None  # the last fortnight's reminder: sent, queued, failed or no_phone
+    reminder: object | None = None  # the last fortnight's reminder: a reminders.selectors.ReminderState
 
     @property
     def head(self):

@@ -165,14 +165,29 @@ REMINDERS_SEND_LEASE = env.float("REMINDERS_SEND_LEASE", default=2 * 60)
 # A queued message handed to a worker is handed out again after this long.
 REMINDERS_REDISPATCH_AFTER = env.float("REMINDERS_REDISPATCH_AFTER", default=15 * 60)
 REMINDERS_CHUNK_SIZE = env.int("REMINDERS_CHUNK_SIZE", default=50)  # messages per Celery task
+# A night's run catches up every night since the last completed one; a stage this many
+# days late or more is recorded as skipped instead of sent.
+REMINDERS_CATCH_UP_DAYS = env.int("REMINDERS_CATCH_UP_DAYS", default=7)
+# Who a text names when a household has no collector (nor agent) today.
+REMINDERS_OFFICE_NAME = env("REMINDERS_OFFICE_NAME", default="BHXH Đắk Lắk")
+REMINDERS_OFFICE_PHONE = env("REMINDERS_OFFICE_PHONE", default="")
+# Kannel's smsbox (reminders.channels.kannel.KannelBackend): /cgi-bin/sendsms and a sendsms-user.
+KANNEL_SENDSMS_URL = env("KANNEL_SENDSMS_URL", default="http://127.0.0.1:13013/cgi-bin/sendsms")
+KANNEL_USERNAME = env("KANNEL_USERNAME", default="")
+KANNEL_PASSWORD = env("KANNEL_PASSWORD", default="")
+KANNEL_SMSC = env("KANNEL_SMSC", default="")  # smsc-id to route through; empty: Kannel chooses
+# Where smsbox sends delivery reports: this site's /reminders/dlr/kannel/ (signed per message with the secret).
+KANNEL_DLR_URL = env("KANNEL_DLR_URL", default="")
+KANNEL_DLR_SECRET = env("KANNEL_DLR_SECRET", default="")
 
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", default="BHXH DAKLAK")
 SMS_GATEWAY_CONNECT_TIMEOUT = env.float("SMS_GATEWAY_CONNECT_TIMEOUT", default=5)
 SMS_GATEWAY_READ_TIMEOUT = env.float("SMS_GATEWAY_READ_TIMEOUT", default=15)
-# Vietnamese without diacritics fits 160 characters per SMS instead of 70, as brandname SMS expect.
-SMS_GATEWAY_UNACCENTED = env.bool("SMS_GATEWAY_UNACCENTED", default=True)
+# (Sending without diacritics is a setting of each channel policy, in the admin.)
+# Delivery reports: the gateway POSTs {"client_ref", "status", "reason"} with this bearer secret.
+SMS_GATEWAY_CALLBACK_SECRET = env("SMS_GATEWAY_CALLBACK_SECRET", default="")
 # The gateway's error codes: retry (transient) or give up (permanent). Codes
 # not listed: 5xx, 408, 425, 429 are retried, other 4xx are given up.
 SMS_GATEWAY_ERROR_CODES = {

@@ -19,4 +19,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("field/", include("collectors.urls")),
+    path("reminders/", include("reminders.urls")),  # delivery reports from the SMS gateways
 ]

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.utils.formats import date_format
 from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -20,6 +24,7 @@ from .models import (
     ReminderOptOut,
     ReminderRule,
 )
+from .text import longest_merge, sms_size
 
 
 class HouseholdScopedAdmin(admin.ModelAdmin):
@@ -56,20 +61,38 @@ class ReminderRuleAdmin(HistoryAdmin):
     fieldsets = [
         (None, {"fields": ["scheme", "offset_days", "channel", "active"]}),
         (_("Message"), {
-            "fields": ["template_vi", "template_en"],
+            "fields": ["template_vi", "template_en", "preview"],
             "description": lazy(_template_help, str)(),
         }),
     ]
+    readonly_fields = ["preview"]
 
     @admin.display(description=_("stage"), ordering="offset_days")
     def stage(self, obj):
         return obj.stage
 
+    @admin.display(description=_("preview (fields at their longest, as sent)"))
+    def preview(self, obj):
+        if obj is None or not obj.pk:
+            return _("Save the rule to see its preview.")
+        policy = ChannelPolicy.objects.filter(channel=obj.channel).first()
+        without_diacritics = policy.unaccented if policy else obj.channel == "sms"
+        rows = []
+        for language, template in ((_("Vietnamese"), obj.template_vi), (_("English"), obj.template_en)):
+            try:
+                text = longest_merge(template, unaccented_text=without_diacritics)
+            except (KeyError, ValueError, IndexError):
+                continue
+            size = sms_size(text)
+            rows.append((language, text, _("%(encoding)s, %(length)d characters, %(parts)d SMS part(s)") % {
+                "encoding": size.encoding, "length": size.length, "parts": size.parts}))
+        return format_html_join("", "<p><strong>{}</strong>: {}<br><em>{}</em></p>", rows)
+
 
 @admin.register(ChannelPolicy)
 class ChannelPolicyAdmin(HistoryAdmin):
-    list_display = ["channel", "quiet_from", "quiet_until", "nightly_cap"]
-    list_editable = ["quiet_from", "quiet_until", "nightly_cap"]
+    list_display = ["channel", "quiet_from", "quiet_until", "nightly_cap", "unaccented"]
+    list_editable = ["quiet_from", "quiet_until", "nightly_cap", "unaccented"]
 
 
 class AttemptInline(admin.TabularInline):
@@ -99,9 +122,9 @@ class ReminderInline(admin.TabularInline):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["household", "channel", "due_on", "night", "status", "attempts", "masked_recipient", "error",
-                    "sent_at"]
-    list_filter = ["status", "channel", "gave_up", "due_on"]
+    list_display = ["household", "channel", "due_on", "night", "status", "delivery", "attempts", "masked_recipient",
+                    "error", "sent_at"]
+    list_filter = ["status", "delivery", "channel", "gave_up", "due_on"]
     list_select_related = ["household"]
     search_fields = ["household__code"]
     date_hierarchy = "due_on"
@@ -156,8 +179,19 @@ class HouseholdEmailAdmin(HouseholdScopedAdmin):
 
 @admin.register(NightlyRun)
 class NightlyRunAdmin(admin.ModelAdmin):
-    list_display = ["day", "started_at", "finished_at", "runs"]
-    readonly_fields = ["day", "started_at", "finished_at", "runs"]
+    list_display = ["day", "caught_up", "started_at", "finished_at", "runs"]
+    readonly_fields = ["day", "covered_from", "caught_up", "started_at", "finished_at", "runs"]
+
+    @admin.display(description=_("nights without a run, caught up"))
+    def caught_up(self, obj):
+        """The gap before this run: the nights it covered besides its own."""
+        if obj.covered_from is None or obj.covered_from >= obj.day:
+            return "—"
+        missed = (obj.day - obj.covered_from).days
+        return format_html("<strong>{}</strong>", ngettext(
+            "%(count)d night: %(first)s", "%(count)d nights: %(first)s – %(last)s", missed) % {
+            "count": missed, "first": date_format(obj.covered_from, "d/m/Y"),
+            "last": date_format(obj.day - timedelta(days=1), "d/m/Y")})
 
     def has_add_permission(self, request):
         return False

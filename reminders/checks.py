@@ -41,4 +41,8 @@ def reminder_backends_in_production(app_configs, **kwargs):
             settings.SMS_GATEWAY_URL.startswith("https://") and settings.SMS_GATEWAY_TOKEN):
         warnings.append(Warning("The SMS gateway needs an https:// SMS_GATEWAY_URL and an SMS_GATEWAY_TOKEN.",
                                 id="reminders.W002"))
+    elif settings.REMINDERS_SMS_BACKEND.endswith("KannelBackend") and not (
+            settings.KANNEL_DLR_URL and settings.KANNEL_DLR_SECRET):
+        warnings.append(Warning("Kannel sends no delivery reports without KANNEL_DLR_URL and KANNEL_DLR_SECRET: "
+                                "undelivered reminders would not reach the collectors' lists.", id="reminders.W003"))
     return warnings

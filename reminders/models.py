@@ -61,6 +61,10 @@ TEMPLATE_FIELDS = {
     "end_month": _("the month cover is paid up to, MM/YYYY"),
     "days": _("the number of days before or after the coverage end"),
     "household": _("the household code"),
+    "amount": _("what renewing costs the household now (12 months of health insurance; a month of voluntary "
+                "social insurance)"),
+    "collector": _("the name of the household's collector (else its agent)"),
+    "collector_phone": _("the phone of the household's collector (else its agent)"),
 }
 
 
@@ -111,12 +115,23 @@ class ReminderRule(models.Model):
     def stage(self) -> str:
         return stage_label(self.offset_days)
 
-    def render(self, *, language: str, names: list[str], coverage_end, household: str) -> str:
+    def clean(self):
+        from .text import check_one_part  # the policy of the channel decides the alphabet
+
+        policy = ChannelPolicy.objects.filter(channel=self.channel).first()
+        if self.channel == Channel.SMS:
+            errors = {}
+            for name in ("template_vi", "template_en"):
+                try:
+                    check_one_part(getattr(self, name), unaccented_text=policy.unaccented if policy else True)
+                except ValidationError as error:
+                    errors[name] = error
+            if errors:
+                raise ValidationError(errors)
+
+    def render(self, *, language: str, fields: dict) -> str:
         template = self.template_en if language == "en" else self.template_vi
-        return template.format(
-            names=", ".join(names), end_date=coverage_end.strftime("%d/%m/%Y"),
-            end_month=coverage_end.strftime("%m/%Y"), days=abs(self.offset_days), household=household,
-        )
+        return template.format(days=abs(self.offset_days), **fields)
 
 
 class ChannelPolicy(models.Model):
@@ -129,6 +144,11 @@ class ChannelPolicy(models.Model):
     nightly_cap = models.PositiveIntegerField(
         _("at most per night"), null=True, blank=True,
         help_text=_("Leave empty for no limit. Messages over the cap stay queued for the next night."),
+    )
+    unaccented = models.BooleanField(
+        _("send without diacritics"), default=True,
+        help_text=_("Vietnamese without diacritics fits the GSM alphabet: 160 characters an SMS instead of 70, "
+                    "and brandname routes that refuse Unicode take it."),
     )
     history = HistoricalRecords()
 
@@ -143,6 +163,16 @@ class ChannelPolicy(models.Model):
     def clean(self):
         if (self.quiet_from is None) != (self.quiet_until is None):
             raise ValidationError(_("Give both ends of the quiet hours, or neither."))
+        if self.channel == Channel.SMS:
+            from .text import check_one_part
+
+            for rule in ReminderRule.objects.filter(channel=self.channel, active=True):
+                for template in (rule.template_vi, rule.template_en):
+                    try:
+                        check_one_part(template, unaccented_text=self.unaccented)
+                    except ValidationError as error:
+                        raise ValidationError({"unaccented": _("Rule “%(rule)s”: %(error)s") % {
+                            "rule": rule, "error": " ".join(error.messages)}}) from None
 
     def is_quiet(self, moment: datetime) -> bool:
         if self.quiet_from is None or self.quiet_until is None:
@@ -202,9 +232,13 @@ class HouseholdEmail(models.Model):
 
 
 class NightlyRun(models.Model):
-    """The batch of one night: when it ran, and how often."""
+    """The batch of one night: when it ran, how often, and which nights it
+    covered (every night since the last completed one: a missed night is caught up)."""
 
     day = models.DateField(_("night of"), unique=True)
+    covered_from = models.DateField(
+        _("covered from"), null=True, blank=True,
+        help_text=_("The first night this run covered: the night after the last completed run."))
     started_at = models.DateTimeField(_("first run"), default=timezone.now)
     finished_at = models.DateTimeField(_("last run"), null=True, blank=True)
     runs = models.PositiveIntegerField(_("runs"), default=0)
@@ -227,6 +261,16 @@ class Message(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         SKIPPED = "skipped", _("not sent (nothing left to remind)")
+
+    class Delivery(models.TextChoices):
+        """What the gateway reported about the handset, in the order a later report may not undo:
+        a report can only move a message up this list (reports come late, twice, out of order)."""
+
+        NONE = "", _("no report yet")
+        ACCEPTED = "accepted", _("accepted by the operator")
+        EXPIRED = "expired", _("expired (phone unreachable)")
+        UNDELIVERED = "undelivered", _("not delivered")
+        DELIVERED = "delivered", _("delivered to the phone")
 
     key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(
@@ -251,6 +295,9 @@ class Message(models.Model):
     provider_id = models.CharField(_("gateway's message id"), max_length=100, blank=True)
     error = models.CharField(_("reason"), max_length=300, blank=True)
     gave_up = models.BooleanField(_("refused by the gateway"), default=False)
+    delivery = models.CharField(_("delivery report"), max_length=12, choices=Delivery.choices, blank=True)
+    delivery_reason = models.CharField(_("delivery report's reason"), max_length=300, blank=True)
+    delivery_reported_at = models.DateTimeField(_("delivery reported at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -266,6 +313,7 @@ class Message(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="reminder_message_ready_idx"),
             models.Index(fields=["channel", "night"], name="reminder_message_night_idx"),
             models.Index(fields=["due_on", "status"], name="reminder_message_due_idx"),
+            models.Index(fields=["delivery", "due_on"], name="reminder_message_delivery_idx"),
         ]
 
     def __str__(self):
@@ -279,8 +327,10 @@ class Reminder(models.Model):
         QUEUED = "queued", _("queued")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
-        SKIPPED = "skipped", _("not sent (renewed, paid or opted out)")
+        SKIPPED = "skipped", _("not sent (renewed, paid, opted out, overtaken or too late)")
         NO_PHONE = "no_phone", _("no phone: on the collector's list")
+        DELIVERED = "delivered", _("delivered to the phone")
+        UNDELIVERED = "undelivered", _("not delivered: on the collector's list")
 
     enrolment = models.ForeignKey(Enrolment, models.CASCADE, related_name="reminders", verbose_name=_("enrolment"))
     coverage_end = models.DateField(_("coverage end"))
@@ -289,7 +339,7 @@ class Reminder(models.Model):
     # Copied from the enrolment's member, to merge a household's reminders and list them for the collector.
     household = models.ForeignKey(Household, models.CASCADE, related_name="reminders", verbose_name=_("household"))
     due_on = models.DateField(_("due on"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     message = models.ForeignKey(
         Message, models.SET_NULL, null=True, blank=True, related_name="reminders", verbose_name=_("message"))

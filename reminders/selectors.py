@@ -1,29 +1,36 @@
 """Reads of the reminders shared by the field pages and reports."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .models import Reminder
 
-# The state a collector sees for a household, most in need of a visit first.
-STATES = ["no_phone", "failed", "queued", "sent"]
+# The state a collector sees for a household, most in need of a visit first: no SMS could
+# go, the phone did not get it (the reason says why), it failed, it waits, it went, it arrived.
+STATES = ["no_phone", "undelivered", "failed", "queued", "sent", "delivered"]
 # A reminder stays on the collector's list this long after it fell due.
 RECENT_DAYS = 14
 
 
-def reminder_states(household_ids: list[int], *, on: date) -> dict[int, str]:
-    """For the collector's Today list: per household, the state of the reminders
-    that fell due in the fortnight up to `on` — 'no_phone' (visit them: no SMS
-    could go), 'failed', 'queued' or 'sent'. Where reminders differ, the state
-    most in need of the collector wins. Households with nothing due (or only
-    reminders skipped because they renewed or opted out) are absent. One query."""
+@dataclass(frozen=True)
+class ReminderState:
+    state: str  # one of STATES
+    reason: str = ""  # for "undelivered": what the operator reported ("expired", …)
+
+
+def reminder_states(household_ids: list[int], *, on: date) -> dict[int, ReminderState]:
+    """For the collector's Today list: per household, the state of the reminders that
+    fell due in the fortnight up to `on` (see STATES). Where reminders differ, the state
+    most in need of the collector wins. Households with nothing due (or only reminders
+    skipped because they renewed or opted out) are absent. One query."""
     rows = (Reminder.objects.filter(household_id__in=household_ids, due_on__lte=on,
                                     due_on__gt=on - timedelta(days=RECENT_DAYS), status__in=STATES)
-            .order_by().values_list("household_id", "status").distinct())
-    states: dict[int, str] = {}
-    for household_id, status in rows:
+            .order_by().values_list("household_id", "status", "reason").distinct())
+    states: dict[int, ReminderState] = {}
+    for household_id, status, reason in rows:
         current = states.get(household_id)
-        if current is None or STATES.index(status) < STATES.index(current):
-            states[household_id] = status
+        if current is None or STATES.index(status) < STATES.index(current.state):
+            states[household_id] = ReminderState(status, reason if status == "undelivered" else "")
     return states
 
 

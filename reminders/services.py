@@ -22,14 +22,19 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, Func, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models import fields as model_fields
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from households.contributions import ContributionError, format_vnd
 from households.models import Enrolment
+from households.quotes import renewal_quote
 
 from . import channels
+from .text import COLLECTOR_WIDTH, NAMES_WIDTH, shorten, unaccented
 from .models import (
     Channel,
     ChannelPolicy,
@@ -49,9 +54,11 @@ REMINDABLE = [Enrolment.Status.ACTIVE, Enrolment.Status.LAPSED]
 # --- 1. the scan --------------------------------------------------------------------------------
 
 
-def due_enrolments(*, rule: ReminderRule, day: date):
-    """Enrolments for which `rule`'s stage falls due on `day`: the one selection
-    shared by the claim and the dry run (the benchmark's baseline writes it by hand)."""
+def due_enrolments(*, rule: ReminderRule, day: date, first: date | None = None):
+    """Enrolments for which `rule`'s stage falls due on a night from `first` (default
+    `day`) to `day`: the one selection shared by the claim and the dry run (the
+    benchmark's baseline writes it by hand)."""
+    first = first or day
     renewed = Enrolment.objects.filter(
         member_id=OuterRef("member_id"), scheme=OuterRef("scheme"), coverage_end__gt=OuterRef("coverage_end"),
     ).exclude(status=Enrolment.Status.CANCELLED)
@@ -61,7 +68,8 @@ def due_enrolments(*, rule: ReminderRule, day: date):
         household_id=OuterRef("member__household_id"),
     )
     enrolments = Enrolment.objects.filter(
-        scheme=rule.scheme, coverage_end=day - timedelta(days=rule.offset_days), status__in=REMINDABLE,
+        scheme=rule.scheme, status__in=REMINDABLE,
+        coverage_end__range=(first - timedelta(days=rule.offset_days), day - timedelta(days=rule.offset_days)),
     ).filter(~Exists(renewed), ~Exists(opted_out))
     if rule.channel == Channel.EMAIL:
         # Only households that gave an address get e-mail; the others still get SMS.
@@ -69,23 +77,53 @@ def due_enrolments(*, rule: ReminderRule, day: date):
     return enrolments.order_by()
 
 
-def _claim_rows(*, rule: ReminderRule, day: date, now: datetime):
-    """The Reminder rows to claim for `rule`, as a values_list in INSERT column order."""
+def catch_up_from(day: date) -> date:
+    """The first night a run for `day` covers: the night after the last completed
+    run before it (a missed night is caught up), or `day` itself for a first run ever."""
+    last = (NightlyRun.objects.filter(day__lt=day, finished_at__isnull=False)
+            .aggregate(last=Max("day"))["last"])
+    return day if last is None else last + timedelta(days=1)
+
+
+def _next_offset(rule: ReminderRule, rules: list[ReminderRule]) -> int | None:
+    """The next later stage of the same scheme and channel, which overtakes `rule` once due."""
+    return min((r.offset_days for r in rules if r.scheme == rule.scheme and r.channel == rule.channel
+                and r.offset_days > rule.offset_days), default=None)
+
+
+def _due_on(rule: ReminderRule):
+    """coverage_end + the rule's offset, in SQL (the offset is an int from the rule, not user text)."""
+    offset = int(rule.offset_days)
+    template = (f"date(%(expressions)s, '{offset:+d} days')" if connection.vendor == "sqlite"
+                else f"(%(expressions)s + {offset})")
+    return Func(F("coverage_end"), template=template, output_field=model_fields.DateField())
+
+
+def _claim_rows(*, rule: ReminderRule, first: date, day: date, now: datetime, next_offset: int | None):
+    """The Reminder rows to claim for `rule` on the nights `first`..`day`, as a values_list in
+    INSERT column order. A stage a later one has overtaken (it fell due too while no run
+    happened) and a stage more than REMINDERS_CATCH_UP_DAYS late are claimed as skipped, with why."""
+    whens = []
+    if next_offset is not None:
+        whens.append(When(coverage_end__lte=day - timedelta(days=next_offset),
+                          then=Value(str(_("overtaken by a later stage due too")))))
+    late_before = day - timedelta(days=settings.REMINDERS_CATCH_UP_DAYS + rule.offset_days)
+    whens.append(When(coverage_end__lt=late_before, then=Value(str(
+        _("more than %(days)d days late (no run on the night it fell due)")
+        % {"days": settings.REMINDERS_CATCH_UP_DAYS}))))
+    reason = Case(*whens, default=Value(""), output_field=model_fields.CharField())
+    skipped = [When(w.condition, then=Value(Reminder.Status.SKIPPED)) for w in whens]
     if rule.channel == Channel.SMS:
-        status = Case(
-            When(member__phone__isnull=True, member__household__phone__isnull=True,
-                 then=Value(Reminder.Status.NO_PHONE)),
-            default=Value(Reminder.Status.QUEUED),
-        )
-    else:
-        status = Value(Reminder.Status.QUEUED)
-    return due_enrolments(rule=rule, day=day).annotate(
+        skipped.append(When(member__phone__isnull=True, member__household__phone__isnull=True,
+                            then=Value(Reminder.Status.NO_PHONE)))
+    status = Case(*skipped, default=Value(Reminder.Status.QUEUED), output_field=model_fields.CharField())
+    return due_enrolments(rule=rule, first=first, day=day).annotate(
         r_stage=Value(rule.offset_days, model_fields.SmallIntegerField()),
         r_channel=Value(rule.channel, model_fields.CharField()),
         r_household=F("member__household_id"),
-        r_due=Value(day, model_fields.DateField()),
+        r_due=_due_on(rule),
         r_status=status,
-        r_reason=Value("", model_fields.CharField()),
+        r_reason=reason,
         r_created=Value(now, model_fields.DateTimeField()),
         r_updated=Value(now, model_fields.DateTimeField()),
     ).values_list(
@@ -103,9 +141,11 @@ def _columns(names):
     return ", ".join(connection.ops.quote_name(Reminder._meta.get_field(n).column) for n in names)
 
 
-def claim_reminders(*, rule: ReminderRule, day: date, now: datetime) -> int:
-    """Claim the reminders of one rule for one day; returns how many were new."""
-    rows = _claim_rows(rule=rule, day=day, now=now)
+def claim_reminders(*, rule: ReminderRule, day: date, now: datetime, first: date | None = None,
+                    next_offset: int | None = None) -> int:
+    """Claim the reminders of one rule for the nights `first` (default `day`) to `day`;
+    returns how many were new. `next_offset`: the rule's next later stage (see `_claim_rows`)."""
+    rows = _claim_rows(rule=rule, first=first or day, day=day, now=now, next_offset=next_offset)
     if connection.vendor == "postgresql":
         # Set-based: the selection never leaves the database.
         select_sql, params = rows.query.sql_with_params()
@@ -115,7 +155,8 @@ def claim_reminders(*, rule: ReminderRule, day: date, now: datetime) -> int:
             cursor.execute(sql, params)
             return cursor.rowcount
     # Portable fallback (SQLite, the quick start): the same selection, inserted in batches.
-    existing = Reminder.objects.filter(due_on=day, stage=rule.offset_days, channel=rule.channel)
+    existing = Reminder.objects.filter(due_on__range=(first or day, day), stage=rule.offset_days,
+                                       channel=rule.channel)
     before = existing.count()
     batch = []
     for values in rows.iterator(chunk_size=2_000):
@@ -128,32 +169,34 @@ def claim_reminders(*, rule: ReminderRule, day: date, now: datetime) -> int:
     return existing.count() - before
 
 
-def merge_into_messages(*, day: date, now: datetime) -> int:
-    """Attach the day's unattached queued reminders to one open message per
-    household and channel; returns how many reminders were attached."""
-    pending = Reminder.objects.filter(due_on=day, status=Reminder.Status.QUEUED, message__isnull=True)
+def merge_into_messages(*, day: date, now: datetime, first: date | None = None) -> int:
+    """Attach the unattached queued reminders due from `first` (default `day`) to `day`
+    to one open message per household, channel and due day; returns how many were attached."""
+    days = (first or day, day)
+    pending = Reminder.objects.filter(due_on__range=days, status=Reminder.Status.QUEUED, message__isnull=True)
     # Lock the open messages first: a worker cannot seal one while reminders join it, and
     # one sealed meanwhile is no longer open, so a new message is made below.
-    list(Message.objects.select_for_update().filter(due_on=day, sealed_at__isnull=True).values_list("pk"))
-    _create_open_messages(pending, day=day, now=now)
+    list(Message.objects.select_for_update().filter(due_on__range=days, sealed_at__isnull=True).values_list("pk"))
+    _create_open_messages(pending, now=now)
     open_message = Message.objects.filter(
-        household_id=OuterRef("household_id"), channel=OuterRef("channel"), due_on=day, sealed_at__isnull=True,
+        household_id=OuterRef("household_id"), channel=OuterRef("channel"), due_on=OuterRef("due_on"),
+        sealed_at__isnull=True,
     ).values("pk")[:1]
     return pending.update(message_id=Subquery(open_message), updated_at=now)
 
 
-def _create_open_messages(pending, *, day: date, now: datetime) -> None:
-    """An open message for each household and channel of `pending` that has none."""
-    pairs = pending.order_by().values_list("household_id", "channel").distinct()
+def _create_open_messages(pending, *, now: datetime) -> None:
+    """An open message for each household, channel and due day of `pending` that has none."""
+    pairs = pending.order_by().values_list("household_id", "channel", "due_on").distinct()
     if connection.vendor != "postgresql":
         Message.objects.bulk_create(
-            [Message(household_id=h, channel=c, due_on=day) for h, c in pairs.iterator(chunk_size=5_000)],
+            [Message(household_id=h, channel=c, due_on=d) for h, c, d in pairs.iterator(chunk_size=5_000)],
             ignore_conflicts=True, batch_size=2_000,
         )
         return
     # Set-based, as the claim: every other column takes its field's default.
     given = {"key": ("gen_random_uuid()", []), "household": ("p.household_id", []), "channel": ("p.channel", []),
-             "due_on": ("%s", [day]), "created_at": ("%s", [now]), "updated_at": ("%s", [now])}
+             "due_on": ("p.due_on", []), "created_at": ("%s", [now]), "updated_at": ("%s", [now])}
     columns, values, params = [], [], []
     for f in Message._meta.concrete_fields:
         if f.primary_key:
@@ -190,6 +233,7 @@ def allot_to_night(*, night: date) -> dict[str, int]:
 @dataclass
 class NightSummary:
     day: date
+    first: date | None = None  # the first night covered (earlier than `day` when catching up)
     claimed: int = 0
     merged: int = 0
     waiting_for_next_night: dict[str, int] = field(default_factory=dict)
@@ -203,23 +247,30 @@ def prepare_night(*, day: date, now: datetime | None = None) -> NightSummary:
     run, _ = NightlyRun.objects.get_or_create(day=day)
     # Two batches of one night take turns here (PostgreSQL row lock; SQLite locks the whole file).
     run = NightlyRun.objects.select_for_update().get(pk=run.pk)
-    summary = NightSummary(day=day)
-    for rule in ReminderRule.objects.filter(active=True):
-        summary.claimed += claim_reminders(rule=rule, day=day, now=now)
-    summary.merged = merge_into_messages(day=day, now=now)
+    first = min(catch_up_from(day), run.covered_from or day)
+    summary = NightSummary(day=day, first=first)
+    rules = list(ReminderRule.objects.filter(active=True))
+    for rule in rules:
+        summary.claimed += claim_reminders(rule=rule, first=first, day=day, now=now,
+                                           next_offset=_next_offset(rule, rules))
+    summary.merged = merge_into_messages(first=first, day=day, now=now)
     summary.waiting_for_next_night = allot_to_night(night=day)
-    NightlyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), runs=F("runs") + 1)
+    NightlyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), runs=F("runs") + 1, covered_from=first)
     return summary
 
 
 def plan_night(*, day: date) -> Counter:
-    """What `prepare_night` would claim, counted by (stage, channel, status); changes nothing."""
+    """What `prepare_night` would claim (catch-up included), counted by (stage, channel,
+    status); changes nothing."""
     planned = Counter()
-    for rule in ReminderRule.objects.filter(active=True):
+    first = catch_up_from(day)
+    rules = list(ReminderRule.objects.filter(active=True))
+    for rule in rules:
         already = Reminder.objects.filter(
             enrolment_id=OuterRef("id"), coverage_end=OuterRef("coverage_end"),
             stage=rule.offset_days, channel=rule.channel)
-        rows = _claim_rows(rule=rule, day=day, now=timezone.now()).filter(~Exists(already))
+        rows = _claim_rows(rule=rule, first=first, day=day, now=timezone.now(),
+                           next_offset=_next_offset(rule, rules)).filter(~Exists(already))
         for status in rows.values_list("r_status", flat=True):
             planned[(rule.offset_days, rule.channel, status)] += 1
     return planned
@@ -311,25 +362,95 @@ def _recipient(message: Message, reminders: list[Reminder]) -> str:
     return message.household.phone or next(iter(phones), "")
 
 
-def render(message: Message, reminders: list[Reminder]) -> str:
-    """One text for the household: a paragraph per stage and scheme, naming its members."""
+def names_field(names: list[str]) -> str:
+    """The members due, within text.NAMES_WIDTH: "A, B", else "A and 2 others"."""
+    joined = ", ".join(names)
+    if len(joined) <= NAMES_WIDTH or len(names) == 1:
+        return shorten(joined, NAMES_WIDTH)
+    others = ngettext(" and %(count)d other", " and %(count)d others", len(names) - 1) % {"count": len(names) - 1}
+    return shorten(names[0], NAMES_WIDTH - len(others)) + others
+
+
+def renewal_amount(household, day: date) -> int | None:
+    """What renewing the household's health insurance costs on `day` (households.quotes),
+    or None where the state pays or no rates are in force. The one place reminders ask."""
+    try:  # members with their cover in two queries, not one per member
+        quote = renewal_quote(household=household, day=day,
+                              members=list(household.members.prefetch_related("enrolments")))
+    except ContributionError:
+        return None
+    return quote.total if quote else None
+
+
+def contact_for(household, day: date) -> tuple[str, str]:
+    """(name, phone) the text gives: the collector assigned to the household's village (else
+    its commune) today, else that collector's agent for a missing phone; else the office."""
+    # Imported here: collectors.selectors imports reminders.selectors at module level.
+    from collectors.models import Assignment
+
+    place = Q(commune_id=household.commune_id, village__isnull=True)
+    if household.village_id:
+        place |= Q(village_id=household.village_id)
+    assignment = (Assignment.objects.current(day).filter(place, collector__active=True)
+                  .select_related("collector__agent")
+                  .order_by(F("village_id").asc(nulls_last=True), "start", "pk").first())
+    if assignment is None:
+        return settings.REMINDERS_OFFICE_NAME, settings.REMINDERS_OFFICE_PHONE
+    collector = assignment.collector
+    return collector.full_name, collector.phone or collector.agent.phone
+
+
+def merge_fields(*, household, scheme: str, reminders: list[Reminder], coverage_end: date, day: date,
+                 contact: tuple[str, str], health_amount) -> dict:
+    """A rule's fields for one household (see models.TEMPLATE_FIELDS), within text.LONGEST's widths."""
+    if scheme == Enrolment.Scheme.BHXH_VOLUNTARY:
+        amount = sum(r.enrolment.monthly_amount or 0 for r in reminders) or None
+    else:
+        amount = health_amount()
+    return {
+        "names": names_field([r.enrolment.member.full_name for r in reminders]),
+        "end_date": coverage_end.strftime("%d/%m/%Y"), "end_month": coverage_end.strftime("%m/%Y"),
+        "household": household.code,
+        "amount": format_vnd(amount) if amount else _("ask us"),
+        "collector": shorten(contact[0], COLLECTOR_WIDTH), "collector_phone": contact[1],
+    }
+
+
+def render(message: Message, reminders: list[Reminder], *, now: datetime | None = None,
+           policy: ChannelPolicy | None = None) -> str:
+    """One text for the household: a paragraph per stage and scheme, naming its members, with
+    the amount to pay and whom to call; without diacritics when the channel's policy says so."""
+    day = timezone.localdate(now)
     rules = {(r.scheme, r.offset_days): r for r in ReminderRule.objects.filter(channel=message.channel)}
+    policy = policy or ChannelPolicy.objects.filter(channel=message.channel).first()
     groups = defaultdict(list)
     for reminder in reminders:
         groups[(reminder.enrolment.scheme, reminder.stage, reminder.coverage_end)].append(reminder)
+    contact = contact_for(message.household, day)
+    amounts = {}
+
+    def health_amount():
+        if "bhyt" not in amounts:
+            amounts["bhyt"] = renewal_amount(message.household, day)
+        return amounts["bhyt"]
+
     paragraphs = []
-    for (scheme, stage, end), items in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
-        rule = rules.get((scheme, stage))
-        if rule is None:  # the rule was deleted after the scan: say it plainly
-            rule = ReminderRule(scheme=scheme, offset_days=stage, template_vi="{names}: hạn bảo hiểm {end_date}.",
-                                template_en="{names}: cover ends {end_date}.")
-        names = [r.enrolment.member.full_name for r in items]
-        paragraphs.append(rule.render(language=settings.REMINDERS_MESSAGE_LANGUAGE, names=names,
-                                      coverage_end=end, household=message.household.code))
-    return "\n".join(paragraphs)
+    with translation.override(settings.REMINDERS_MESSAGE_LANGUAGE):
+        for (scheme, stage, end), items in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+            rule = rules.get((scheme, stage))
+            if rule is None:  # the rule was deleted after the scan: say it plainly
+                rule = ReminderRule(scheme=scheme, offset_days=stage,
+                                    template_vi="{names}: hạn bảo hiểm {end_date}.",
+                                    template_en="{names}: cover ends {end_date}.")
+            fields = merge_fields(household=message.household, scheme=scheme, reminders=items, coverage_end=end,
+                                  day=day, contact=contact, health_amount=health_amount)
+            paragraphs.append(rule.render(language=settings.REMINDERS_MESSAGE_LANGUAGE, fields=fields).strip())
+    text = "\n".join(paragraphs)
+    without_diacritics = policy.unaccented if policy else message.channel == Channel.SMS
+    return unaccented(text) if without_diacritics else text
 
 
-def _seal(message: Message, now: datetime) -> bool:
+def _seal(message: Message, now: datetime, policy: ChannelPolicy | None = None) -> bool:
     """Fix recipient and text on the first attempt; False if nothing is left to send."""
     reminders = list(message.reminders.filter(status=Reminder.Status.QUEUED)
                      .select_related("enrolment__member").order_by("enrolment__member_id", "stage"))
@@ -351,7 +472,7 @@ def _seal(message: Message, now: datetime) -> bool:
         message.lease_until = None
         message.save(update_fields=["recipient", "sealed_at", "status", "lease_until", "updated_at"])
         return False
-    message.text = render(message, keep)
+    message.text = render(message, keep, now=now, policy=policy)
     message.save(update_fields=["recipient", "text", "sealed_at", "updated_at"])
     return True
 
@@ -376,7 +497,7 @@ def send_message(*, message_id: int, now: datetime | None = None) -> str:
         # An attempt still "in flight" belongs to a worker that died: its lease is over.
         message.attempts_made.filter(outcome=DeliveryAttempt.Outcome.IN_FLIGHT).update(
             outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=now)
-        if message.sealed_at is None and not _seal(message, now):
+        if message.sealed_at is None and not _seal(message, now, policy):
             message.attempts = F("attempts") - 1  # no call was made
             message.save(update_fields=["attempts"])
             return SKIPPED
@@ -454,9 +575,9 @@ def retry_failed(*, message_ids: Iterable[int], now: datetime | None = None) -> 
 # --- reporting -----------------------------------------------------------------------------------------
 
 
-def outcomes_for(*, day: date) -> Counter:
-    """The day's reminders counted by (stage, channel, status)."""
-    rows = (Reminder.objects.filter(due_on=day).order_by().values_list("stage", "channel", "status")
+def outcomes_for(*, day: date, first: date | None = None) -> Counter:
+    """The reminders due from `first` (default `day`) to `day` counted by (stage, channel, status)."""
+    rows = (Reminder.objects.filter(due_on__range=(first or day, day)).order_by().values_list("stage", "channel", "status")
             .annotate(n=Count("id")))
     return Counter({(stage, channel, status): n for stage, channel, status, n in rows})
 
@@ -465,3 +586,47 @@ def seconds_to_next_attempt(*, message_id: int, now: datetime | None = None) -> 
     now = now or timezone.now()
     at = Message.objects.filter(pk=message_id).values_list("next_attempt_at", flat=True).first()
     return max((at - now).total_seconds(), 0) if at else 0
+
+
+# --- delivery reports ------------------------------------------------------------------------------------
+
+# A report only moves a message up this order: reports come late, twice and out of order,
+# and "delivered" (the phone has it) is the last word.
+DELIVERY_ORDER = [Message.Delivery.NONE, Message.Delivery.ACCEPTED, Message.Delivery.EXPIRED,
+                  Message.Delivery.UNDELIVERED, Message.Delivery.DELIVERED]
+FINAL_DELIVERY = {Message.Delivery.DELIVERED, Message.Delivery.UNDELIVERED, Message.Delivery.EXPIRED}
+
+
+@transaction.atomic
+def record_delivery(*, key, state: str, reason: str = "", now: datetime | None = None) -> bool:
+    """Record a delivery report for the message with `key`; True if it changed the message.
+
+    Idempotent and order-proof: a duplicate, or a report below the message's current
+    state (an "accepted" after "delivered"), changes nothing. Any report means the
+    gateway holds the message, so it counts as sent even if the worker never heard
+    back (and it is not sent again). Undelivered or expired reminders go on the
+    collector's Today list with the reason."""
+    now = now or timezone.now()
+    lower = DELIVERY_ORDER[:DELIVERY_ORDER.index(state)]
+    message = Message.objects.select_for_update().filter(key=key, delivery__in=lower).first()
+    if message is None:
+        return False
+    message.delivery, message.delivery_reason, message.delivery_reported_at = state, reason[:300], now
+    fields = ["delivery", "delivery_reason", "delivery_reported_at", "updated_at"]
+    if message.status in (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.FAILED):
+        message.status, message.lease_until, message.error = Message.Status.SENT, None, ""
+        message.sent_at = message.sent_at or now
+        fields += ["status", "lease_until", "error", "sent_at"]
+    message.save(update_fields=fields)
+    reminders = Reminder.objects.filter(message=message).exclude(
+        status__in=[Reminder.Status.SKIPPED, Reminder.Status.NO_PHONE])
+    if state == Message.Delivery.DELIVERED:
+        reminders.update(status=Reminder.Status.DELIVERED, reason="", updated_at=now)
+    elif state in FINAL_DELIVERY:
+        label = str(Message.Delivery(state).label)
+        reminders.update(status=Reminder.Status.UNDELIVERED, reason=f"{label}: {reason}"[:300] if reason else label,
+                         updated_at=now)
+    else:
+        reminders.filter(status__in=[Reminder.Status.QUEUED, Reminder.Status.FAILED]).update(
+            status=Reminder.Status.SENT, reason="", updated_at=now)
+    return True

@@ -90,12 +90,15 @@ class PaymentMonth(AreaRow):
 
 class ReminderMonth(AreaRow):
     """Reminders that fell due in the month: sent, failed, and sent ones
-    followed by a payment within 30 days."""
+    followed by a payment within 30 days; of those sent, the ones the phone
+    reported delivered and not delivered (the rest had no report)."""
 
     month = models.DateField()
     sent = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     renewed = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    undelivered = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["run", "month"], name="reports_reminder_month_idx")]

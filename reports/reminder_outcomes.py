@@ -14,12 +14,15 @@ from collectors.models import PaymentLine
 from reminders.models import Reminder
 
 RENEWED_WITHIN_DAYS = 30
+# Sent: the gateway took it; a delivery report may since have said whether the phone got it.
+SENT = [Reminder.Status.SENT, Reminder.Status.DELIVERED, Reminder.Status.UNDELIVERED]
 
 
 def reminder_outcomes(*, since: date, until: date) -> list[dict]:
     """Per (commune, village, month the reminder fell due): reminders sent,
-    failed, and sent ones followed within 30 days by a payment (not
-    cancelled) for the same member in the same scheme."""
+    failed, sent ones followed within 30 days by a payment (not cancelled)
+    for the same member in the same scheme, and sent ones reported delivered
+    or not delivered by the phone."""
     deadline = ExpressionWrapper(OuterRef("due_on") + timedelta(days=RENEWED_WITHIN_DAYS), output_field=DateField())
     paid = PaymentLine.objects.filter(
         enrolment__member_id=OuterRef("enrolment__member_id"),
@@ -32,12 +35,14 @@ def reminder_outcomes(*, since: date, until: date) -> list[dict]:
     key = {"area_commune": F("household__commune_id"), "area_village": F("household__village_id"),
            "area_month": TruncMonth("due_on")}
     rows = {}
-    for row in (reminders.filter(status__in=[Reminder.Status.SENT, Reminder.Status.FAILED]).values(**key)
-                .annotate(sent=Count("pk", filter=Q(status=Reminder.Status.SENT)),
-                          failed=Count("pk", filter=Q(status=Reminder.Status.FAILED)))):
+    for row in (reminders.filter(status__in=[*SENT, Reminder.Status.FAILED]).values(**key)
+                .annotate(sent=Count("pk", filter=Q(status__in=SENT)),
+                          failed=Count("pk", filter=Q(status=Reminder.Status.FAILED)),
+                          delivered=Count("pk", filter=Q(status=Reminder.Status.DELIVERED)),
+                          undelivered=Count("pk", filter=Q(status=Reminder.Status.UNDELIVERED)))):
         rows[_key(row)] = {**row, "renewed": 0}
     # The payment test in WHERE (a semi-join), not in the count: one pass, not a lookup per reminder.
-    for row in (reminders.filter(Exists(paid), status=Reminder.Status.SENT).values(**key)
+    for row in (reminders.filter(Exists(paid), status__in=SENT).values(**key)
                 .annotate(renewed=Count("pk"))):
         rows[_key(row)]["renewed"] = row["renewed"]
     return list(rows.values())

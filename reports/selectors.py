@@ -166,9 +166,13 @@ def province_dashboard(user, filters: Filters) -> Dashboard:
         paid = paid.filter(agent_id=filters.agent)  # receipts of the agent itself, wherever
     payments = {row["month"]: row for row in paid.values("month").annotate(
         new=Sum("new_enrolments"), renewals=Sum("renewals"), on_time=Sum("renewals_on_time")).order_by()}
-    reminders = {row["month"]: row for row in (
-        ReminderMonth.objects.filter(area, run=run, month__gte=start, month__lte=end).values("month")
-        .annotate(sent=Sum("sent"), failed=Sum("failed"), renewed=Sum("renewed")).order_by())}
+    # One read for both reminder tables: by month, and the delivery rate by commune.
+    reminder_rows = list(
+        ReminderMonth.objects.filter(area, run=run, month__gte=start, month__lte=end)
+        .values("month", "commune_id", "commune__name")
+        .annotate(sent=Sum("sent"), failed=Sum("failed"), renewed=Sum("renewed"), delivered=Sum("delivered"),
+                  undelivered=Sum("undelivered")).order_by())
+    reminders = _summed(reminder_rows, "month")
 
     months = month_range(start, end)
     dashboard = Dashboard(run=run, months=(start, end))
@@ -180,8 +184,35 @@ def province_dashboard(user, filters: Filters) -> Dashboard:
         _movements_table(months, payments, cover),
         _ending_table(by_commune),
         _reminders_table(months, reminders),
+        _delivery_table(_summed(reminder_rows, "commune_id")),
     ]
     return dashboard
+
+
+def _summed(rows, key: str) -> dict:
+    """Rows of ReminderMonth sums added up by `key`."""
+    summed = {}
+    for row in rows:
+        into = summed.setdefault(row[key], {"commune__name": row["commune__name"]})
+        for field in ("sent", "failed", "renewed", "delivered", "undelivered"):
+            into[field] = into.get(field, 0) + row[field]
+    return summed
+
+
+def _delivery_table(by_commune) -> Table:
+    rows = [[r["commune__name"], r["sent"], r["delivered"], r["undelivered"], share(r["delivered"], r["sent"])]
+            for r in by_commune.values() if r["sent"]]
+    rows.sort(key=lambda row: (row[4] or 0, row[0]))  # the worst delivery first
+    return Table(
+        key="delivery",
+        title=_("Reminder SMS delivered to the phone, by commune"),
+        columns=[Column(_("Commune"), TEXT), Column(_("Sent")), Column(_("Delivered")), Column(_("Not delivered")),
+                 Column(_("Delivery rate"), PERCENT)],
+        rows=rows,
+        chart=Chart("bars", series=[4]),
+        note=_("Delivered and not delivered as the operator reported them; the rest of those sent had no report "
+               "(yet). Households whose SMS did not arrive are on their collector's Today list."),
+    )
 
 
 def _province_cards(by_commune) -> list[Card]:

@@ -276,6 +276,7 @@ def _collector_months(run, as_of: date) -> list[CollectorMonth]:
 def _reminder_months(run, as_of: date) -> list[ReminderMonth]:
     return [
         ReminderMonth(run=run, commune_id=row["area_commune"], village_id=row["area_village"],
-                      month=row["area_month"], sent=row["sent"], failed=row["failed"], renewed=row["renewed"])
+                      month=row["area_month"], sent=row["sent"], failed=row["failed"], renewed=row["renewed"],
+                      delivered=row["delivered"], undelivered=row["undelivered"])
         for row in reminder_outcomes(since=window_start(as_of), until=as_of)
     ]

@@ -182,6 +182,22 @@ def test_a_large_area_shows_the_50_most_urgent_in_a_light_page_then_more(client,
     assert {f"Due Person {n:03d}" for n in range(90)} <= shown
 
 
+def test_a_household_whose_reminder_sms_did_not_arrive_shows_the_operators_reason(client):
+    from reminders.models import Reminder
+
+    collector = kit.collector_with_area()
+    kit.phone_login(client, collector)
+    household = kit.household(collector, head="H Hen Ksor")
+    cover = kit.cover(kit.head_of(household), ends_in_days=7)
+    Reminder.objects.create(enrolment=cover, coverage_end=cover.coverage_end, stage=-7, channel="sms",
+                            household=household, due_on=kit.today(), status="undelivered",
+                            reason="expired (phone unreachable)")
+    html = client.get(reverse("field:today")).content.decode()
+    assert "H Hen Ksor" in html
+    assert ("The reminder SMS did not reach their phone (expired (phone unreachable)): tell them in person."
+            in html)
+
+
 def test_today_shows_what_the_nightly_reminder_did_for_each_household(client):
     from reminders.models import Reminder
 

@@ -8,11 +8,12 @@ Answer   2xx {"id": "…"}                                  → sent (a repeated
          4xx/5xx {"error": {"code": "…", "message": "…"}} → SMS_GATEWAY_ERROR_CODES[code] if listed,
          else retry for 5xx, 408, 425 and 429 and give up for other 4xx.
 Timeouts and refused connections are retried: the key makes that safe even
-when the gateway did receive the first call.
+when the gateway did receive the first call. The text arrives as sealed
+(without diacritics when the channel policy says so, see reminders.text).
+Delivery reports come back to /reminders/dlr/gateway/ (reminders.views).
 """
 
 import threading
-import unicodedata
 
 import requests
 from django.conf import settings
@@ -30,16 +31,8 @@ def _session() -> requests.Session:
     return _local.session
 
 
-def unaccented(text: str) -> str:
-    """'Thẻ BHYT của Nguyễn Thị Hiền' → 'The BHYT cua Nguyen Thi Hien' (GSM-7 characters)."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-
-
 class HttpSmsBackend:
     def send(self, *, to: str, text: str, key: str) -> Result:
-        if settings.SMS_GATEWAY_UNACCENTED:
-            text = unaccented(text)
         payload = {"to": to, "text": text, "sender": settings.SMS_GATEWAY_SENDER, "client_ref": key}
         headers = {"Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}", "Idempotency-Key": key}
         timeout = (settings.SMS_GATEWAY_CONNECT_TIMEOUT, settings.SMS_GATEWAY_READ_TIMEOUT)

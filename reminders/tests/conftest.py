@@ -69,3 +69,5 @@ def reseeded(transactional_db):
 
     if not ReminderRule.objects.exists():
         importlib.import_module("reminders.migrations.0002_default_rules_and_schedule").seed(apps, None)
+        importlib.import_module("reminders.migrations.0004_catch_up_delivery_reports_one_part_texts").forwards(
+            apps, None)

@@ -134,7 +134,7 @@ def _database_url() -> str:
 class WorkerProcess:
     """`celery worker` in its own process group, on the test database and the local gateway."""
 
-    def __init__(self, gateway_url: str, token: str):
+    def __init__(self, gateway_url: str = "", token: str = "", **env):
         self.env = {
             **os.environ,
             "DATABASE_URL": _database_url(),  # pytest-django's test database, not the configured one
@@ -143,6 +143,7 @@ class WorkerProcess:
             "SMS_GATEWAY_URL": gateway_url, "SMS_GATEWAY_TOKEN": token,
             "SMS_GATEWAY_CONNECT_TIMEOUT": "1", "SMS_GATEWAY_READ_TIMEOUT": "2",
             "REMINDERS_SEND_LEASE": "4", "REMINDERS_RETRY_DELAY": "0.1", "CONN_MAX_AGE": "0",
+            **env,
         }
         self.process = None
 

@@ -3,7 +3,8 @@
 import socket
 
 from reminders.channels import GIVE_UP, RETRY, SENT
-from reminders.channels.sms_http import HttpSmsBackend, unaccented
+from reminders.channels.sms_http import HttpSmsBackend
+from reminders.text import unaccented
 
 
 def send(to="0912345678"):

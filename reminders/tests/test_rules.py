@@ -42,7 +42,8 @@ def test_a_template_with_an_unknown_field_is_refused_with_the_fields_allowed():
     with pytest.raises(ValidationError) as caught:
         rule.full_clean()
     assert caught.value.message_dict["template_vi"] == [
-        "Unknown field {ten}. Use: {names}, {end_date}, {end_month}, {days}, {household}."]
+        "Unknown field {ten}. Use: {names}, {end_date}, {end_month}, {days}, {household}, {amount}, {collector}, "
+            "{collector_phone}."]
     assert caught.value.message_dict["template_en"] == [
         "Unbalanced braces: write a field as {names}, a brace as {{ or }}."]
 
@@ -77,6 +78,17 @@ def test_production_is_warned_when_sms_go_to_the_console(settings, capsys):
     settings.SECRET_KEY = "x" * 60
     call_command("check", "--deploy", "--fail-level", "CRITICAL")
     assert "reminders.W001" in capsys.readouterr().err
+
+
+def test_production_is_warned_when_kannel_has_nowhere_to_send_delivery_reports(settings, capsys):
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    settings.SECRET_KEY = "x" * 60
+    settings.KANNEL_DLR_URL, settings.KANNEL_DLR_SECRET = "https://outreach.example/reminders/dlr/kannel/", ""
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W003" in capsys.readouterr().err
+    settings.KANNEL_DLR_SECRET = "s" * 40
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W003" not in capsys.readouterr().err
 
 
 def test_a_change_to_a_rule_is_audited_with_who_made_it(client):

@@ -36,8 +36,21 @@ def test_the_today_list_gets_each_households_reminder_state_in_one_query(django_
     with django_assert_num_queries(1):
         states = reminder_states(ids, on=TODAY)
 
-    assert states == {sent.pk: "sent", failed.pk: "failed", no_phone.pk: "no_phone", queued.pk: "queued",
-                      mixed.pk: "no_phone", last_week.pk: "sent"}
+    assert {pk: state.state for pk, state in states.items()} == {
+        sent.pk: "sent", failed.pk: "failed", no_phone.pk: "no_phone", queued.pk: "queued", mixed.pk: "no_phone",
+        last_week.pk: "sent"}
+
+
+def test_an_undelivered_reminder_wins_over_a_delivered_one_and_carries_the_reason():
+    household, arrived = HouseholdFactory(), HouseholdFactory()
+    reminder(household, "delivered")
+    undelivered = reminder(household, "undelivered")
+    Reminder.objects.filter(pk=undelivered.pk).update(reason="expired (phone unreachable): stat:EXPIRED")
+    reminder(arrived, "delivered")
+    states = reminder_states([household.pk, arrived.pk], on=TODAY)
+    assert states[household.pk].state == "undelivered"
+    assert states[household.pk].reason == "expired (phone unreachable): stat:EXPIRED"
+    assert (states[arrived.pk].state, states[arrived.pk].reason) == ("delivered", "")
 
 
 def test_due_households_are_those_with_a_reminder_that_day_not_skipped():

@@ -6,7 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
+from collectors.tests.factories import AssignmentFactory, CollectorFactory
+from households.contributions import format_vnd
 from households.models import Enrolment
 from households.tests.factories import EnrolmentFactory, HouseholdFactory
 from reminders import services, tasks
@@ -33,25 +36,27 @@ def send_all(now=None):
     return outcomes
 
 
-def test_one_vietnamese_text_per_household_names_every_member_due(outbox, any_hour):
+def test_one_text_per_household_names_every_member_due_the_amount_and_the_collector(outbox, any_hour):
     head = due_enrolment(ends=NIGHT + timedelta(days=7), name="Nguyễn Văn An", phone=None,
                          household=HouseholdFactory(phone="0912000111"))
     household = head.member.household
     due_enrolment(ends=NIGHT + timedelta(days=7), household=household, name="Trần Thị Hoa", phone=None)
     due_enrolment(ends=NIGHT + timedelta(days=30), household=household, name="Nguyễn Văn Bình", phone=None)
+    AssignmentFactory(commune=household.commune, start=NIGHT - timedelta(days=100),
+                      collector=CollectorFactory(full_name="Hoàng Thị Mai", phone="0905111222"))
+    ChannelPolicy.objects.filter(channel="sms").update(unaccented=False)
 
     services.prepare_night(day=NIGHT)
     assert send_all() == ["sent"]
 
     [sms] = outbox
     assert sms["to"] == "0912000111"
-    expected_end_7 = (NIGHT + timedelta(days=7)).strftime("%d/%m/%Y")
+    amount = format_vnd(services.renewal_amount(household, timezone.localdate()))
     assert sms["text"].splitlines() == [
-        f"BHXH Đắk Lắk: Thẻ BHYT hộ gia đình của Nguyễn Văn Bình hết hạn ngày "
-        f"{(NIGHT + timedelta(days=30)):%d/%m/%Y} (còn 30 ngày). Vui lòng gia hạn với nhân viên thu hoặc bưu điện "
-        f"để không gián đoạn quyền lợi.",
-        f"BHXH Đắk Lắk: Thẻ BHYT của Nguyễn Văn An, Trần Thị Hoa chỉ còn 7 ngày, hết hạn ngày {expected_end_7}. "
-        f"Hãy gia hạn sớm để được khám chữa bệnh liên tục.",
+        f"BHXH Đắk Lắk: Thẻ BHYT của Nguyễn Văn Bình hết hạn {(NIGHT + timedelta(days=30)):%d/%m/%Y}. "
+        f"Gia hạn 12 tháng: {amount}. LH Hoàng Thị Mai 0905111222",
+        f"BHXH Đắk Lắk: Thẻ BHYT của Nguyễn Văn An, Trần Thị Hoa còn 7 ngày, hết hạn "
+        f"{(NIGHT + timedelta(days=7)):%d/%m/%Y}. Gia hạn: {amount}. LH Hoàng Thị Mai 0905111222",
     ]
     assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
 
@@ -240,7 +245,7 @@ def test_the_console_backend_prints_messages(settings, capsys, any_hour):
     services.prepare_night(day=NIGHT)
     send_all()
     out = capsys.readouterr().out
-    assert "reminder to 0912345678" in out and "Lê Thị Lan" in out
+    assert "reminder to 0912345678" in out and "Le Thi Lan" in out  # SMS go without diacritics
 
 
 def test_email_reminders_go_through_djangos_mail_with_the_key_as_message_id(settings, mailoutbox, any_hour):

@@ -92,6 +92,12 @@ def test_reminder_outcomes(world):
     ]
 
 
+def test_the_delivery_rate_of_reminder_sms_by_commune_worst_first(world):
+    board = province_dashboard(world.staff, Filters(start=date(2026, 3, 1), end=MAY))
+    # An Thử: one delivered, one not delivered (both still count as sent); Bình Thử: one sent, no report.
+    assert rows(board, "delivery") == [["Xã Bình Thử", 1, 0, 0, 0.0], ["Xã An Thử", 2, 1, 1, 0.5]]
+
+
 def test_filters_by_commune_and_agent(world):
     board = province_dashboard(world.staff, Filters(commune=world.b.pk, start=MAY, end=MAY))
     assert rows(board, "coverage") == [["Xã Bình Thử", 90102, 4, 2, 0.5, 2, 0, None, None]]

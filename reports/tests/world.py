@@ -119,9 +119,9 @@ def build_world() -> World:
     pay(c1, h_a1, BHYT, date(2023, 12, 20), [(e1, 100_000, False, date(2023, 12, 31))], number="P7", by=staff)
 
     for enrolment, household, due, status in [
-        (e1, h_a1, date(2026, 3, 31), Reminder.Status.SENT),    # paid 10/04: renewed
+        (e1, h_a1, date(2026, 3, 31), Reminder.Status.DELIVERED),  # paid 10/04: renewed
         (e2, h_a1, date(2026, 3, 29), Reminder.Status.FAILED),
-        (e4, h_a2, date(2026, 4, 5), Reminder.Status.SENT),     # paid 05/05, the 30th day: renewed
+        (e4, h_a2, date(2026, 4, 5), Reminder.Status.UNDELIVERED),  # paid 05/05, the 30th day: renewed
         (e6a, h_b1, date(2026, 4, 9), Reminder.Status.SENT),    # nothing paid
         (e9, h_b0, date(2026, 5, 15), Reminder.Status.QUEUED),  # not sent yet: not counted
     ]:

@@ -28,8 +28,12 @@ class Command(BaseCommand):
         sent = Counter()
         # The same dispatch as the beat task, but each chunk is sent here instead of by a worker.
         services.dispatch_due(enqueue=lambda ids: sent.update(services.send_message(message_id=i) for i in ids))
-        self._print_table(_("Reminders due on %(day)s (%(claimed)d newly claimed):")
-                          % {"day": f"{day:%d/%m/%Y}", "claimed": summary.claimed}, services.outcomes_for(day=day))
+        dates = {"first": f"{summary.first:%d/%m/%Y}", "day": f"{day:%d/%m/%Y}", "claimed": summary.claimed}
+        if summary.first < day:  # nights without a run before this one were caught up
+            title = _("Reminders due from %(first)s to %(day)s (%(claimed)d newly claimed):") % dates
+        else:
+            title = _("Reminders due on %(day)s (%(claimed)d newly claimed):") % dates
+        self._print_table(title, services.outcomes_for(day=day, first=summary.first))
         self.stdout.write(_("Messages this run: %(sent)d sent, %(retry)d to retry later, %(failed)d failed, "
                             "%(skipped)d not needed any more.") % {
             "sent": sent[services.SENT], "retry": sent[services.RETRY], "failed": sent[services.FAILED],
@@ -54,7 +58,7 @@ class Command(BaseCommand):
             return
         statuses = [s for s in Reminder.Status.values if any(k[2] == s for k in counts)]
         labels = {"queued": _("queued"), "sent": _("sent"), "failed": _("failed"), "skipped": _("skipped"),
-                  "no_phone": _("no phone")}
+                  "no_phone": _("no phone"), "delivered": _("delivered"), "undelivered": _("undelivered")}
         header = f"  {_('stage'):<18}{_('channel'):<9}" + "".join(f"{labels[s]:>12}" for s in statuses)
         self.stdout.write(header)
         for stage, channel in sorted({(k[0], k[1]) for k in counts}):

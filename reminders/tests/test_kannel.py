@@ -1,0 +1,193 @@
+"""The batch against a real Kannel: bearerbox + smsbox + the fake SMSC of kannel-extras,
+through Redis and real workers, with delivery reports coming back to the dlr-url.
+
+Kannel does not de-duplicate: a message sent again after its answer was lost (a worker
+killed mid-call, a restart that cut the call) can reach the phone twice. The bound
+(docs/reminders.md): doubles ≤ the calls whose answer was lost — attempts recorded as
+"interrupted" or retried after Kannel may have taken them — which is at most the
+messages in flight when the fault hit. Each test prints its count of doubles and checks it.
+"""
+
+import signal
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from reminders import services, tasks
+from reminders.models import ChannelPolicy, DeliveryAttempt, Message, Reminder
+
+from reminders.text import sms_size
+
+from .kannel import DelayingProxy, Kannel
+# The broker tests' worker in a process of its own, their fixtures and helpers.
+from .test_broker import WorkerProcess, clean_broker, households_due, threaded_worker, wait_until  # noqa: F401
+
+pytestmark = [pytest.mark.postgres, pytest.mark.broker, pytest.mark.kannel]
+DLR_SECRET = "dlr-test-secret"
+
+
+@pytest.fixture
+def kannel(tmp_path):
+    kannel = Kannel(tmp_path / "kannel").start()
+    yield kannel
+    kannel.stop()
+
+
+@pytest.fixture
+def through_kannel(settings, kannel, live_server):
+    """SMS go through Kannel; its delivery reports come back to this test's live server."""
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    settings.KANNEL_SENDSMS_URL = kannel.sendsms_url
+    settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = kannel.username, kannel.password
+    settings.KANNEL_DLR_URL = f"{live_server.url}/reminders/dlr/kannel/"
+    settings.KANNEL_DLR_SECRET = DLR_SECRET
+    settings.SMS_GATEWAY_CONNECT_TIMEOUT, settings.SMS_GATEWAY_READ_TIMEOUT = 1, 2
+    return kannel
+
+
+def doubles(kannel: Kannel) -> int:
+    return sum(count - 1 for count in kannel.received_per_phone().values() if count > 1)
+
+
+def answer_lost() -> int:
+    """Attempts whose answer never came back: the only way to a double with Kannel."""
+    # A call that could not connect never reached Kannel; any other failed call may have.
+    return DeliveryAttempt.objects.filter(outcome__in=["interrupted", "retry"]).exclude(code="unreachable").count()
+
+
+def report(name, kannel) -> int:
+    found, bound = doubles(kannel), answer_lost()
+    print(f"\n[{name}] messages {Message.objects.count()}, received by the SMSC {len(kannel.received())}, "
+          f"doubles {found} (bound: {bound} calls whose answer was lost)")
+    assert found <= bound
+    return found
+
+
+def all_sent():
+    return not Message.objects.exclude(status="sent").exists()
+
+
+def all_delivered():
+    return not Message.objects.exclude(status="sent", delivery="delivered").exists()
+
+
+def dispatch():
+    services.dispatch_due(enqueue=lambda ids: tasks.send_messages.delay(ids))
+
+
+def test_the_batch_through_kannel_delivers_each_text_once_and_records_the_reports(
+        threaded_worker, through_kannel, any_hour):
+    phones = households_due(20)
+    tasks.run_nightly_batch.delay().get(timeout=30)
+    assert wait_until(all_delivered, 60, every=0.3)
+    assert through_kannel.received_per_phone() == {phone: 1 for phone in phones}
+    assert report("no fault", through_kannel) == 0
+    [(to, text)] = [m for m in through_kannel.received() if m[0] == phones[0]]
+    assert text.startswith("BHXH Dak Lak: The BHYT cua ") and text.isascii()  # GSM-7, one part
+    assert set(Reminder.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_vietnamese_with_diacritics_goes_as_ucs2_and_arrives_whole(reseeded, through_kannel, any_hour):
+    ChannelPolicy.objects.filter(channel="sms").update(unaccented=False)
+    [phone] = households_due(1)
+    services.prepare_night(day=timezone.localdate())
+    services.dispatch_due(enqueue=lambda ids: [services.send_message(message_id=i) for i in ids])
+    message = Message.objects.get()
+    assert wait_until(lambda: through_kannel.received(), 20)
+    [(to, text)] = through_kannel.received()
+    assert (to, text) == (phone, message.text) and "Thẻ BHYT của" in text
+    # As many parts as the admin's figure says (UCS-2: 67 characters a part when concatenated).
+    size = sms_size(message.text)
+    assert size.encoding == "UCS-2" and size.parts == through_kannel.smsc_log.read_text().count("Got message") > 1
+
+
+def test_the_smsc_gone_for_part_of_the_night_queues_in_kannel_and_delivers_once_it_is_back(
+        threaded_worker, through_kannel, any_hour):
+    phones = households_due(15)
+    through_kannel.stop_smsc()
+    tasks.run_nightly_batch.delay().get(timeout=30)
+    assert wait_until(lambda: not Message.objects.exclude(status="sent").exists(), 60, every=0.3)
+    answers = Counter(DeliveryAttempt.objects.values_list("detail", flat=True))
+    assert answers == {"3: Queued for later delivery": 15}
+    assert through_kannel.received() == [] and not Message.objects.filter(delivery="delivered").exists()
+
+    through_kannel.start_smsc()
+    assert wait_until(all_delivered, 60, every=0.3)
+    assert through_kannel.received_per_phone() == {phone: 1 for phone in phones}
+    assert report("SMSC gone", through_kannel) == 0
+
+
+def test_smsbox_refusing_connections_for_a_while_is_retried_until_it_is_back(
+        threaded_worker, through_kannel, any_hour, fast_retries, settings):
+    settings.REMINDERS_RETRY_DELAY, settings.REMINDERS_RETRY_DELAY_MAX = 0.3, 1
+    phones = households_due(15)
+    through_kannel.stop_smsbox()
+    tasks.run_nightly_batch.delay().get(timeout=30)
+    assert wait_until(lambda: DeliveryAttempt.objects.filter(code="unreachable").count() >= 15, 30)
+    through_kannel.start_smsbox()
+    assert wait_until(all_delivered, 90, every=0.5, tick=dispatch)
+    assert through_kannel.received_per_phone() == {phone: 1 for phone in phones}
+    assert report("smsbox refusing", through_kannel) == 0
+
+
+def test_a_bearerbox_restart_mid_batch_loses_nothing(threaded_worker, through_kannel, any_hour, fast_retries,
+                                                      settings):
+    settings.REMINDERS_RETRY_DELAY, settings.REMINDERS_RETRY_DELAY_MAX = 0.3, 1
+    phones = households_due(40)
+    tasks.run_nightly_batch.delay()
+    assert wait_until(lambda: len(through_kannel.received()) >= 5, 30, every=0.05)
+    through_kannel.restart_bearerbox(signal.SIGTERM)
+    assert wait_until(all_delivered, 120, every=0.5, tick=dispatch)
+    received = through_kannel.received_per_phone()
+    assert set(received) == set(phones)  # nothing lost
+    report("bearerbox restart", through_kannel)
+
+
+@pytest.fixture
+def slow_kannel(through_kannel):
+    proxy = DelayingProxy(through_kannel.sendsms_url, delay=0.4)
+    url = proxy.start()
+    yield through_kannel, proxy, url
+    proxy.stop()
+
+
+@pytest.mark.parametrize("reports", [True, False], ids=["with delivery reports", "without"])
+def test_a_worker_killed_mid_send_costs_at_most_the_messages_in_flight(
+        reseeded, slow_kannel, clean_broker, any_hour, settings, live_server, reports):
+    """With delivery reports, a report that arrives for a message whose worker died closes
+    it (it is not sent again); without them, the messages in flight are sent again."""
+    kannel, proxy, url = slow_kannel
+    settings.REMINDERS_CHUNK_SIZE = 5
+    settings.REMINDERS_REDISPATCH_AFTER = 1
+    phones = households_due(40)
+    services.prepare_night(day=timezone.localdate())
+    dispatch()
+    env = {"REMINDERS_SMS_BACKEND": "reminders.channels.kannel.KannelBackend", "KANNEL_SENDSMS_URL": url,
+           "KANNEL_USERNAME": kannel.username, "KANNEL_PASSWORD": kannel.password,
+           "KANNEL_DLR_URL": f"{live_server.url}/reminders/dlr/kannel/" if reports else "",
+           "KANNEL_DLR_SECRET": DLR_SECRET}
+    done = all_delivered if reports else all_sent
+    first, second = WorkerProcess(**env), WorkerProcess(**env)
+    try:
+        first.start()
+        # Kill it while calls are in flight: Kannel has the messages, the worker has not heard back.
+        assert wait_until(lambda: proxy.forwarded >= 6 and proxy.in_flight > 0, 60, every=0.01)
+        in_flight = proxy.in_flight
+        first.kill()
+        if not reports:  # with them, the reports of the calls cut off may already have closed them
+            assert Message.objects.filter(status="sending").exists()
+        second.start()
+        assert wait_until(done, 120, every=1, tick=dispatch)
+    finally:
+        first.stop()
+        second.stop()
+
+    assert set(kannel.received_per_phone()) == set(phones)  # every text arrived
+    found = report(f"worker SIGKILL, {'with' if reports else 'without'} delivery reports", kannel)
+    interrupted = DeliveryAttempt.objects.filter(outcome="interrupted").count()
+    assert found <= interrupted <= in_flight  # at most the calls in flight at the kill
+    closed_by_report = Message.objects.exclude(attempts_made__outcome="sent").count()
+    print(f"  calls in flight at the kill {in_flight}, sent again {interrupted}, "
+          f"closed by their delivery report instead {closed_by_report}")
+    assert Reminder.objects.filter(status="delivered" if reports else "sent").count() == 40
