@@ -21,6 +21,7 @@ from .models import Channel, Message, Reminder, ReminderRule
 from .services import render
 
 FAILED_SHARE = 0.06
+DELIVERED_SHARE, UNDELIVERED_SHARE = 0.88, 0.08  # of those sent; the rest expired
 
 
 @transaction.atomic
@@ -87,6 +88,14 @@ def _messages(rng, reminders):
                           recipient=household.phone or min(phones), sealed_at=moment, attempts=1,
                           sent_at=None if failed else moment, gave_up=failed,
                           error="invalid_number" if failed else "")
+        if not failed:  # the operator's delivery report: most arrive, some phones are off or out of reach
+            report = rng.random()
+            message.delivery = (Message.Delivery.DELIVERED if report < DELIVERED_SHARE else
+                                Message.Delivery.UNDELIVERED if report < DELIVERED_SHARE + UNDELIVERED_SHARE else
+                                Message.Delivery.EXPIRED)
+            if message.delivery == Message.Delivery.UNDELIVERED:
+                message.delivery_reason = "absent subscriber"
+            message.delivery_reported_at = moment + timedelta(minutes=2)
         message.text = render(message, items)
         messages.append(message)
         members.append(items)
