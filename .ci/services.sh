@@ -1,7 +1,8 @@
 # Sourced by .ci/run and by `make test` under CI=true: make sure PostgreSQL and
-# Redis answer on 127.0.0.1 (start them if they do not) and that Chromium is
-# there for the browser tests, then point the tests at them. Returns non-zero
-# with a clear message when something cannot be had: under CI nothing is skipped.
+# Redis answer on 127.0.0.1 (start them if they do not) and that Chromium (for
+# the browser tests) and Kannel (for the SMS gateway tests) are installed, then
+# point the tests at them. Returns non-zero with a clear message when something
+# cannot be had: under CI nothing is skipped.
 
 ci_fail() { echo "CI: $1" >&2; return 1; }
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -30,6 +31,13 @@ ci_services() {
     echo "CI: installing Debian's Chromium for the browser tests"
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
       { ci_fail "could not install Chromium (apt-get install chromium); the browser tests need /usr/bin/chromium."; return 1; }
+  fi
+  # The reminders' Kannel tests run bearerbox, smsbox and the fake SMSC; each test starts its own
+  # on free loopback ports and stops it after (reminders/tests/kannel.py).
+  if [ ! -x /usr/lib/kannel/test/fakesmsc ]; then
+    echo "CI: installing Debian's Kannel for the SMS gateway tests"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >/dev/null; } ||
+      { ci_fail "could not install Kannel (apt-get install kannel kannel-extras); the Kannel tests need it."; return 1; }
   fi
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
   export CELERY_BROKER_URL="redis://127.0.0.1:6379/1"
