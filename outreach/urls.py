@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from collectors import receipt_views
 from collectors import views as field_views
 from outreach.health import healthz
 
@@ -15,4 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("field/", include("collectors.urls")),
+    # The household's receipt link: the token opens that receipt only, no sign-in.
+    path("r/<str:token>/", receipt_views.household_receipt, name="household_receipt"),
+    path("r/<str:token>/pdf/", receipt_views.household_receipt_pdf, name="household_receipt_pdf"),
 ]
