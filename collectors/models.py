@@ -453,6 +453,15 @@ class Handover(models.Model):
         return f"{self.collector} · {self.handed_on:%d/%m/%Y} · {self.total:,} ₫".replace(",", ".")
 
 
+class CashHeld(Collector):
+    """Collectors seen by the money they still hold (an admin list)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("money still held")
+        verbose_name_plural = _("money still held")
+
+
 class HandoverReceipt(models.Model):
     """One receipt of a hand-over; a receipt is handed over once."""
 

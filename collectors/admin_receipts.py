@@ -1,0 +1,152 @@
+"""Admin of what follows the receipt: hand-overs of money, the money each
+collector still holds, and the lists for the social-insurance office."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.contributions import format_vnd
+from outreach.access import collector_scope, visible_collectors
+
+from .handovers import collectors_holding, receipt_numbers, record_handover
+from .models import CashHeld, Handover, HandoverReceipt
+
+
+class HandoverForm(forms.ModelForm):
+    receipts = forms.CharField(
+        label=_("receipts"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The numbers of the receipts whose cash is handed over, separated by commas or lines."))
+
+    class Meta:
+        model = Handover
+        fields = ["collector", "receipts", "total", "handed_on", "received_by"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["collector"].queryset = visible_collectors(user).select_related("agent")
+        self.fields["handed_on"].initial = timezone.localdate
+        self.fields["total"].help_text = _("The cash counted; it must equal the receipts' total.")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        # The service checks everything and records; its refusals land on the fields.
+        self.instance = record_handover(
+            collector=data["collector"], numbers=receipt_numbers(data["receipts"]), total=data["total"],
+            handed_on=data["handed_on"], received_by=data["received_by"], recorded_by=self.user)
+        return data
+
+
+class HandoverReceiptInline(admin.TabularInline):
+    model = HandoverReceipt
+    extra = 0
+    can_delete = False
+    fields = ["payment", "amount", "accepted_by_office_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("amount (₫)"))
+    def amount(self, obj):
+        return format_vnd(obj.payment.amount)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Handover)
+class HandoverAdmin(admin.ModelAdmin):
+    """Recorded by the agent's manager (or provincial staff); never changed
+    afterwards: its receipts are locked against cancelling."""
+
+    list_display = ["handed_on", "collector", "agent", "total_display", "receipt_count", "received_by", "recorded_by"]
+    list_filter = ["agent", "handed_on"]
+    list_select_related = ["collector", "agent", "recorded_by"]
+    search_fields = ["collector__full_name", "collector__code", "receipts__payment__receipt_number"]
+    inlines = [HandoverReceiptInline]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+        return (super().get_queryset(request).filter(collector_scope(request.user, prefix="collector__")).distinct()
+                .annotate(receipt_count=Count("receipts")))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = HandoverForm
+
+        class BoundToUser(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return BoundToUser
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["collector", "agent", "handed_on", "total", "received_by", "recorded_by", "recorded_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return HandoverForm.Meta.fields
+        return self.get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        pass  # recorded by record_handover when the form was checked
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("total (₫)"), ordering="total")
+    def total_display(self, obj):
+        return format_vnd(obj.total)
+
+    @admin.display(description=_("receipts"), ordering="receipt_count")
+    def receipt_count(self, obj):
+        return obj.receipt_count
+
+
+@admin.register(CashHeld)
+class CashHeldAdmin(admin.ModelAdmin):
+    """What each collector still holds (kept receipts not handed over) and since when."""
+
+    list_display = ["full_name", "code", "agent", "held_receipts_display", "held_amount_display", "held_since_display"]
+    list_filter = ["active"]
+    search_fields = ["full_name", "code"]
+    def get_ordering(self, request):
+        return ["held_since", "full_name"]  # who holds money longest first (an annotation: no `ordering` check)
+
+    def get_queryset(self, request):
+        return collectors_holding(request.user, model=CashHeld)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("receipts held"), ordering="held_receipts")
+    def held_receipts_display(self, obj):
+        return obj.held_receipts or 0
+
+    @admin.display(description=_("amount held (₫)"), ordering="held_amount")
+    def held_amount_display(self, obj):
+        return format_vnd(obj.held_amount or 0)
+
+    @admin.display(description=_("held since"), ordering="held_since")
+    def held_since_display(self, obj):
+        return obj.held_since.strftime("%d/%m/%Y") if obj.held_since else "—"
