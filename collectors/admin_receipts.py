@@ -3,15 +3,24 @@ collector still holds, and the lists for the social-insurance office."""
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from households.contributions import format_vnd
-from outreach.access import collector_scope, visible_collectors
+from households.models import ExportLog
+from outreach.access import collector_scope, is_provincial_staff, visible_collectors
 
 from .handovers import collectors_holding, receipt_numbers, record_handover
-from .models import CashHeld, Handover, HandoverReceipt
+from .models import Agent, CashHeld, Handover, HandoverReceipt, OfficeList
+from .office_lists import file_name, month_of, produce_lists, render_list
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class HandoverForm(forms.ModelForm):
@@ -150,3 +159,84 @@ class CashHeldAdmin(admin.ModelAdmin):
     @admin.display(description=_("held since"), ordering="held_since")
     def held_since_display(self, obj):
         return obj.held_since.strftime("%d/%m/%Y") if obj.held_since else "—"
+
+
+class ProduceListsForm(forms.Form):
+    month = forms.CharField(label=_("month"), max_length=7, help_text=_("As YYYY-MM, e.g. 2026-11."))
+
+    def clean_month(self):
+        try:
+            return month_of(self.cleaned_data["month"].strip())
+        except ValueError:
+            raise ValidationError(_("Enter the month as YYYY-MM, e.g. 2026-11.")) from None
+
+
+def _agents_of(user):
+    return Agent.objects.all() if is_provincial_staff(user) else Agent.objects.filter(managers=user)
+
+
+@admin.register(OfficeList)
+class OfficeListAdmin(admin.ModelAdmin):
+    """Lists produced for the office (from the agent's page); each can be downloaded again."""
+
+    list_display = ["produced_at", "form", "agent", "period_display", "produced_by", "receipt_count", "download"]
+    list_filter = ["form", "agent"]
+    list_select_related = ["agent", "produced_by"]
+    readonly_fields = ["agent", "form", "form_version", "period", "produced_at", "produced_by"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+        return (super().get_queryset(request).filter(agent__in=_agents_of(request.user))
+                .annotate(receipt_count=Count("entries")))
+
+    def has_add_permission(self, request):
+        return False  # produced from the agent's page, for a month
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("period"), ordering="period")
+    def period_display(self, obj):
+        return obj.period.strftime("%m/%Y")
+
+    @admin.display(description=_("receipts"), ordering="receipt_count")
+    def receipt_count(self, obj):
+        return obj.receipt_count
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:collectors_officelist_download", args=[obj.pk]),
+                           _("Download"))
+
+    def get_urls(self):
+        return [
+            path("produce/<int:agent_pk>/", self.admin_site.admin_view(self.produce_view),
+                 name="collectors_officelist_produce"),
+            path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                 name="collectors_officelist_download"),
+        ] + super().get_urls()
+
+    def produce_view(self, request, agent_pk):
+        agent = get_object_or_404(_agents_of(request.user), pk=agent_pk)
+        if not request.user.has_perm("collectors.add_officelist"):
+            raise PermissionDenied
+        form = ProduceListsForm(request.POST or None)
+        produced = None
+        if request.method == "POST" and form.is_valid():
+            produced = produce_lists(agent=agent, period=form.cleaned_data["month"], user=request.user)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form, "produced": produced,
+                   "title": _("Lists for the office: %(agent)s") % {"agent": agent.name}}
+        return TemplateResponse(request, "admin/collectors/officelist/produce.html", context)
+
+    def download_view(self, request, pk):
+        office_list = get_object_or_404(self.get_queryset(request).select_related("agent", "produced_by"), pk=pk)
+        content, rows = render_list(office_list)
+        ExportLog.objects.create(user=request.user, resource=office_list.form, format="xlsx", row_count=rows,
+                                 personal_data=True, filters={"agent": office_list.agent.code,
+                                                              "period": office_list.period.strftime("%Y-%m")})
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{file_name(office_list)}"'
+        return response
