@@ -18,6 +18,7 @@ from outreach.access import collector_scope, is_provincial_staff, visible_collec
 
 from .handovers import collectors_holding, receipt_numbers, record_handover
 from .models import Agent, CashHeld, Handover, HandoverReceipt, OfficeList
+from .office_confirmation import import_confirmation
 from .office_lists import file_name, month_of, produce_lists, render_list
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -217,6 +218,8 @@ class OfficeListAdmin(admin.ModelAdmin):
                  name="collectors_officelist_produce"),
             path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
                  name="collectors_officelist_download"),
+            path("confirmation/", self.admin_site.admin_view(lambda request: confirmation_view(self, request)),
+                 name="collectors_officelist_confirmation"),
         ] + super().get_urls()
 
     def produce_view(self, request, agent_pk):
@@ -240,3 +243,22 @@ class OfficeListAdmin(admin.ModelAdmin):
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{file_name(office_list)}"'
         return response
+
+
+class ConfirmationForm(forms.Form):
+    file = forms.FileField(label=_("the office's confirmation (xlsx or csv)"), help_text=_(
+        "Columns: citizen ID (Số CCCD/ĐDCN, required), social-insurance number (Mã số BHXH), card number "
+        "(Số thẻ BHYT), cover from (Từ ngày), cover until (Đến ngày)."))
+
+
+def confirmation_view(model_admin, request):
+    """Staff import what the office sends back; all or nothing."""
+    if not is_provincial_staff(request.user):
+        raise PermissionDenied
+    form = ConfirmationForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = import_confirmation(content=form.cleaned_data["file"].read())
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "form": form,
+               "report": report, "title": _("Import the office's confirmation")}
+    return TemplateResponse(request, "admin/collectors/officelist/confirmation.html", context)
