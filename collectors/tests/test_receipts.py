@@ -51,7 +51,7 @@ def test_the_collector_sees_the_receipt_with_amounts_words_and_cover(client, col
                                               HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "BL-0001" in html and collector.agent.name in html and collector.full_name in html
     assert "Nguyễn Thị Hiền" in html and "Trần Văn Bình" in html
-    assert amount_in_words(payment.amount) in html
+    assert "Biên lai thu tiền đóng BHXH, BHYT" in html and f"Bằng chữ: <b>{amount_in_words(payment.amount)}</b>" in html
     line = payment.lines.get(enrolment__member=head_of(home))
     assert line.new_end.strftime("%d/%m/%Y") in html
     token = ReceiptLink.objects.get(payment=payment).token
