@@ -11,13 +11,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from households.contributions import format_vnd
 from households.models import ExportLog
 from outreach.access import collector_scope, is_provincial_staff, visible_collectors
+from outreach.scoped_admin import HouseholdScopedAdmin
 
 from .handovers import collectors_holding, receipt_numbers, record_handover
-from .models import Agent, CashHeld, Handover, HandoverReceipt, OfficeList
+from .models import Agent, CashHeld, Handover, HandoverReceipt, OfficeList, ReceiptLink
 from .office_confirmation import import_confirmation
 from .office_lists import file_name, month_of, produce_lists, render_list
 
@@ -262,3 +264,26 @@ def confirmation_view(model_admin, request):
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "form": form,
                "report": report, "title": _("Import the office's confirmation")}
     return TemplateResponse(request, "admin/collectors/officelist/confirmation.html", context)
+
+
+@admin.register(ReceiptLink)
+class ReceiptLinkAdmin(HouseholdScopedAdmin):
+    """The households' receipt links; revoking one makes its token open nothing
+    (the collector's receipt page then makes a new one to send)."""
+
+    scope_prefix = "payment__household__"
+    list_display = ["payment", "created_at", "revoked_at"]
+    list_select_related = ["payment"]
+    search_fields = ["payment__receipt_number", "payment__household__code"]
+    fields = ["payment", "created_at", "revoked_at"]  # the token itself is never shown here
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revoke the selected links"), permissions=["change"])
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, ngettext("%(count)s link revoked.", "%(count)s links revoked.", count)
+                          % {"count": count})

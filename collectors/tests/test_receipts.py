@@ -120,3 +120,14 @@ def test_my_month_links_each_receipt(client, collector):
     payment = paid(collector, household(collector))
     html = phone_login(client, collector).get(reverse("field:month")).content.decode()
     assert reverse("field:receipt", args=[payment.pk]) in html
+
+
+def test_staff_revoke_a_link_in_the_admin(staff_client, collector):
+    payment = paid(collector, household(collector))
+    link = link_for(payment)
+    response = staff_client.post(reverse("admin:collectors_receiptlink_changelist"),
+                                 {"action": "revoke", "_selected_action": [link.pk]}, follow=True)
+    assert "1 link revoked." in response.content.decode()
+    assert staff_client.get(reverse("household_receipt", args=[link.token])).status_code == 404
+    assert link.token not in staff_client.get(reverse("admin:collectors_receiptlink_change",
+                                                      args=[link.pk])).content.decode()
