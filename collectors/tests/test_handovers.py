@@ -136,3 +136,21 @@ def test_my_month_and_the_admin_show_what_each_collector_still_holds(client, col
     html = response.content.decode()
     assert format_vnd(receipts[1].amount) in html and collector.full_name in html
     assert html.count('class="field-full_name') == 4
+
+
+def test_a_manager_sees_only_their_agent_s_handovers_in_a_fixed_number_of_queries(client, collector, manager,
+                                                                                   receipts,
+                                                                                   django_assert_num_queries):
+    for payment in receipts:
+        hand_over(collector, manager, [payment.receipt_number], payment.amount)
+    other = collector_with_area()
+    stranger_receipt = paid(other, household(other, head="Hà Văn Nam"), receipt="BL-77")
+    staff = UserFactory(is_superuser=True, is_staff=True)
+    record_handover(collector=other, numbers=["BL-77"], total=stranger_receipt.amount, handed_on=today(),
+                    received_by="Phạm Thị Lan", recorded_by=staff)
+    client.force_login(manager)
+    # session, user, user's and groups' permissions, provincial staff?, count, count unfiltered, rows, agents filter
+    with django_assert_num_queries(9):
+        response = client.get(reverse("admin:collectors_handover_changelist"))
+    html = response.content.decode()
+    assert html.count('class="field-collector') == 2 and other.full_name not in html

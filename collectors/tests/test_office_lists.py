@@ -117,7 +117,7 @@ def test_the_command_names_what_is_wrong():
         call_command("agent_lists", agent="NOPE", month="2026-11")
 
 
-def test_a_manager_produces_and_downloads_only_their_agent_s_lists(client, setting):
+def test_a_manager_produces_and_downloads_only_their_agent_s_lists(client, setting, django_assert_num_queries):
     collector, manager, receipts = setting
     other = AgentFactory()
     client.force_login(manager)
@@ -134,5 +134,7 @@ def test_a_manager_produces_and_downloads_only_their_agent_s_lists(client, setti
     assert download.status_code == 200 and download.content[:2] == b"PK"
     theirs = OfficeList.objects.create(agent=other, form="D03-TS", form_version="x", period=mine.period)
     assert client.get(reverse("admin:collectors_officelist_download", args=[theirs.pk])).status_code == 404
-    listing = client.get(reverse("admin:collectors_officelist_changelist")).content.decode()
+    # session, user, permissions ×2, provincial staff?, agents filter, count, count unfiltered, rows, forms filter
+    with django_assert_num_queries(10):
+        listing = client.get(reverse("admin:collectors_officelist_changelist")).content.decode()
     assert listing.count("/download/") == 3

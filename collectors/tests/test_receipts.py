@@ -131,3 +131,14 @@ def test_staff_revoke_a_link_in_the_admin(staff_client, collector):
     assert staff_client.get(reverse("household_receipt", args=[link.token])).status_code == 404
     assert link.token not in staff_client.get(reverse("admin:collectors_receiptlink_change",
                                                       args=[link.pk])).content.decode()
+
+
+def test_the_household_s_receipt_costs_the_same_queries_whatever_its_lines(client, collector,
+                                                                          django_assert_num_queries):
+    home = household(collector)
+    for n in range(4):
+        add_member(home, name=f"Trần Văn Bình {n}")
+    token = link_for(paid(collector, home)).token
+    with django_assert_num_queries(2):  # the link with its payment, agent, collector and household; the lines
+        response = client.get(reverse("household_receipt", args=[token]))
+    assert response.content.decode().count("Trần Văn Bình") == 4
