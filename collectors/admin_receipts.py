@@ -4,6 +4,7 @@ collector still holds, and the lists for the social-insurance office."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -83,7 +84,6 @@ class HandoverAdmin(admin.ModelAdmin):
     inlines = [HandoverReceiptInline]
 
     def get_queryset(self, request):
-        from django.db.models import Count
         return (super().get_queryset(request).filter(collector_scope(request.user, prefix="collector__")).distinct()
                 .annotate(receipt_count=Count("receipts")))
 
@@ -188,7 +188,6 @@ class OfficeListAdmin(admin.ModelAdmin):
     readonly_fields = ["agent", "form", "form_version", "period", "produced_at", "produced_by"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
         return (super().get_queryset(request).filter(agent__in=_agents_of(request.user))
                 .annotate(receipt_count=Count("entries")))
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from collectors.handovers import held_by, record_handover
 from collectors.models import Handover, HandoverReceipt
 from collectors.payments import cancel_payment
-from collectors.tests.factories import CollectorFactory, UserFactory
+from collectors.tests.factories import AssignmentFactory, CollectorFactory, UserFactory
 from collectors.tests.fieldkit import collector_with_area, household, phone_login, today
 from collectors.tests.test_receipts import paid
 from households.contributions import format_vnd
@@ -67,7 +67,6 @@ def test_a_handover_that_leaves_out_a_receipt_is_refused(collector, manager, rec
 
 def test_a_handover_that_adds_another_collector_s_receipt_is_refused(collector, manager, receipts):
     other = CollectorFactory(agent=collector.agent, full_name="Hà Văn Nam")
-    from collectors.tests.factories import AssignmentFactory
     AssignmentFactory(collector=other, commune=collector.test_commune, start=today() - timedelta(days=30))
     foreign = paid(other, household(collector, head="Y Bhin Niê"), receipt="BL-9")
     errors = refusal(lambda: hand_over(collector, manager, ["BL-1", "BL-9"], receipts[0].amount + foreign.amount))

@@ -9,9 +9,9 @@ from django.urls import reverse
 from collectors.handovers import record_handover
 from collectors.models import HandoverReceipt
 from collectors.office_confirmation import import_confirmation
+from collectors.tests.factories import UserFactory
 from collectors.tests.fieldkit import add_member, collector_with_area, head_of, household, today
 from collectors.tests.test_office_lists import pay
-from collectors.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 HEADER = ["STT", "Số CCCD/ĐDCN", "Mã số BHXH", "Số thẻ BHYT", "Từ ngày", "Đến ngày"]

@@ -10,6 +10,7 @@ from collectors.payments import cancel_payment, quote_for_collector, record_paym
 from collectors.receipts import amount_in_words, link_for, revoke_link
 from collectors.tests.factories import CollectorFactory
 from collectors.tests.fieldkit import add_member, collector_with_area, head_of, household, phone_login, today
+from households.contributions import format_vnd
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,6 @@ def test_a_supported_member_s_receipt_shows_the_state_support(client, collector)
     line = payment.lines.get()
     assert line.support_group and line.monthly_support > 0
     html = phone_login(client, collector).get(reverse("field:receipt", args=[payment.pk])).content.decode()
-    from households.contributions import format_vnd
     assert format_vnd(line.monthly_support * 12) in html
 
 
