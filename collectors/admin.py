@@ -353,3 +353,4 @@ class TrainingSessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("collectors present"), ordering="present")
     def present(self, obj):
         return obj.present
+from . import admin_receipts  # noqa: E402,F401  (hand-overs, money held, lists for the office)

@@ -190,6 +190,9 @@ class PaymentLine(models.Model):
     amount = models.PositiveBigIntegerField(_("amount (₫)"))
     monthly_amount = models.PositiveIntegerField(_("monthly amount (₫)"))
     support_months = models.PositiveSmallIntegerField(_("months with state support"), default=0)
+    # What the state (and province) paid a month for this person, for the receipt; 0 when no support.
+    support_group = models.CharField(_("support group"), max_length=30, blank=True)
+    monthly_support = models.PositiveIntegerField(_("monthly support (₫)"), default=0)
     created_enrolment = models.BooleanField(_("started a new period of cover"))
     previous_end = models.DateField(_("coverage end before"), null=True, blank=True)
     previous_status = models.CharField(_("status before"), max_length=10, blank=True)
@@ -460,3 +463,104 @@ class RefusedRegistration(models.Model):
 
     def __str__(self):
         return f"{self.collector} · {self.full_name or self.member}"
+
+
+# --- From the receipt to the social-insurance office (collectors.receipts, handovers, office_lists) ---
+
+
+class ReceiptLink(models.Model):
+    """The household's own link to its receipt: opens that receipt, and
+    nothing else, without an account, until staff revoke it."""
+
+    payment = models.OneToOneField(Payment, models.CASCADE, related_name="link", verbose_name=_("payment"))
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt link")
+        verbose_name_plural = _("receipt links")
+
+    def __str__(self):
+        return str(self.payment)
+
+
+class Handover(models.Model):
+    """Cash a collector handed to the agent, recorded by the agent's manager
+    through `collectors.handovers`: its total is the sum of its receipts."""
+
+    agent = models.ForeignKey(Agent, models.PROTECT, related_name="handovers", verbose_name=_("agent"))
+    collector = models.ForeignKey(Collector, models.PROTECT, related_name="handovers", verbose_name=_("collector"))
+    handed_on = models.DateField(_("handed over on"))
+    total = models.PositiveBigIntegerField(_("total (₫)"))
+    received_by = models.CharField(_("received by"), max_length=100,
+                                   help_text=_("Who at the agent took the money."))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hand-over of money")
+        verbose_name_plural = _("hand-overs of money")
+        ordering = ["-handed_on", "-id"]
+
+    def __str__(self):
+        return f"{self.collector} · {self.handed_on:%d/%m/%Y} · {self.total:,} ₫".replace(",", ".")
+
+
+class CashHeld(Collector):
+    """Collectors seen by the money they still hold (an admin list)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("money still held")
+        verbose_name_plural = _("money still held")
+
+
+class HandoverReceipt(models.Model):
+    """One receipt of a hand-over; a receipt is handed over once."""
+
+    handover = models.ForeignKey(Handover, models.CASCADE, related_name="receipts", verbose_name=_("hand-over"))
+    payment = models.OneToOneField(Payment, models.PROTECT, related_name="handover_receipt",
+                                   verbose_name=_("receipt"))
+    accepted_by_office_at = models.DateTimeField(_("accepted by the office at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt handed over")
+        verbose_name_plural = _("receipts handed over")
+
+    def __str__(self):
+        return str(self.payment)
+
+
+class OfficeList(models.Model):
+    """One list produced for the social-insurance office (collectors.office_lists)."""
+
+    agent = models.ForeignKey(Agent, models.PROTECT, related_name="office_lists", verbose_name=_("agent"))
+    form = models.CharField(_("form"), max_length=20)
+    form_version = models.CharField(_("form version"), max_length=200)
+    period = models.DateField(_("period"), help_text=_("The first day of the month."))
+    produced_at = models.DateTimeField(_("produced at"), auto_now_add=True)
+    produced_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("produced by"))
+
+    class Meta:
+        verbose_name = _("list for the office")
+        verbose_name_plural = _("lists for the office")
+        ordering = ["-produced_at", "-id"]
+
+    def __str__(self):
+        return f"{self.form} · {self.agent.code} · {self.period:%m/%Y}"
+
+
+class OfficeListEntry(models.Model):
+    office_list = models.ForeignKey(OfficeList, models.CASCADE, related_name="entries", verbose_name=_("list"))
+    payment = models.ForeignKey(Payment, models.PROTECT, related_name="office_entries", verbose_name=_("receipt"))
+    form = models.CharField(_("form"), max_length=20)
+    period = models.DateField(_("period"))
+
+    class Meta:
+        verbose_name = _("receipt listed")
+        verbose_name_plural = _("receipts listed")
+        constraints = [models.UniqueConstraint(fields=["payment", "form", "period"],
+                                               name="office_entry_once_per_form_period")]

@@ -14,12 +14,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households import contributions as rules
 from households.contributions import ContributionError, format_vnd
 from households.models import Enrolment, Household, Member
-from households.quotes import HouseholdQuote, quote_household_payment
+from households.quotes import HouseholdQuote, bhxh_support_group, bhyt_support_groups, quote_household_payment
+from households.rates import rates_on
 from households.text import clean_spaces
 
-from .models import Collector, Payment, PaymentLine
+from .models import Collector, HandoverReceipt, Payment, PaymentLine
 from .selectors import check_in_area
 
 
@@ -107,9 +109,26 @@ def record_payment(
         raise ValidationError({"receipt_number": _("Receipt number %(number)s was already used.")
                                % {"number": receipt_number}}) from None
     today = timezone.localdate()
+    rates = rates_on(paid_on)
     for line in quote.lines:
-        _apply_line(payment, line, today)
+        _apply_line(payment, line, today, *_line_support(household, line, scheme, months, income, rates))
     return payment
+
+
+def _line_support(household: Household, line, scheme: str, months: int, income: int | None, rates) -> tuple[str, int]:
+    """(support group, support a month) of a quoted line, for the receipt: the
+    same pure rules the quote used (a supported BHYT member is outside the
+    ladder, so quoting them alone gives their line)."""
+    if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD:
+        groups = bhyt_support_groups(line.member, household)
+        if not groups:
+            return "", 0
+        rule = rules.quote_bhyt_household(rates, [rules.BhytMember(line.member.full_name, support_groups=groups)],
+                                          months).lines[0]
+        return rule.support_group or "", rule.monthly_support
+    group = bhxh_support_group(line.member, household)
+    rule = rules.quote_bhxh_voluntary(rates, income, group, months, line.support_months)
+    return (group, rule.monthly_support) if line.support_months else ("", 0)
 
 
 def lock_household(household: Household) -> Household:
@@ -124,7 +143,7 @@ def _status_for(start: date, end: date, today: date) -> str:
     return Enrolment.Status.ACTIVE if end >= today else Enrolment.Status.LAPSED
 
 
-def _apply_line(payment: Payment, line, today: date) -> None:
+def _apply_line(payment: Payment, line, today: date, support_group: str = "", monthly_support: int = 0) -> None:
     enrolment = line.enrolment
     if enrolment is None:
         enrolment = Enrolment.objects.create(
@@ -146,7 +165,8 @@ def _apply_line(payment: Payment, line, today: date) -> None:
         enrolment.save(update_fields=["coverage_end", "status", "monthly_amount", "updated_at"])
     PaymentLine.objects.create(
         payment=payment, enrolment=enrolment, amount=line.amount, monthly_amount=line.monthly_amount,
-        support_months=line.support_months, new_end=line.coverage.end, **previous,
+        support_months=line.support_months, new_end=line.coverage.end, support_group=support_group,
+        monthly_support=monthly_support, **previous,
     )
 
 
@@ -164,6 +184,9 @@ def cancel_payment(*, payment: Payment, user, reason: str) -> Payment:
             "number": payment.receipt_number, "day": timezone.localtime(payment.cancelled_at).strftime("%d/%m/%Y")}})
     if not reason:
         raise ValidationError({"reason": _("Say why the payment is cancelled.")})
+    if HandoverReceipt.objects.filter(payment=payment).exists():  # the money is at the agent now
+        raise ValidationError({"__all__": _("Receipt %(number)s was handed over to the agent: it can no longer be "
+                                            "cancelled.") % {"number": payment.receipt_number}})
     lines = list(payment.lines.select_related("enrolment"))
     enrolments = {e.pk: e for e in Enrolment.objects.select_for_update().filter(pk__in=[ln.enrolment_id for ln in lines])}
     for line in lines:

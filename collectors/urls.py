@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import views
+from . import receipt_views, views
 
 app_name = "field"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("visits/", views.visits, name="visits"),
     path("h/<int:pk>/pay/", views.pay, name="pay"),
     path("h/<int:pk>/referral/", views.referral, name="referral"),
+    path("receipt/<int:pk>/", receipt_views.receipt, name="receipt"),
+    path("receipt/<int:pk>/pdf/", receipt_views.receipt_pdf_view, name="receipt_pdf"),
     path("offline/", views.offline, name="offline"),
     path("sw.js", views.service_worker, name="service_worker"),
 ]

@@ -26,6 +26,7 @@ from households.quotes import members_due
 
 from . import selectors, services
 from .forms import FieldAuthenticationForm, HouseholdForm, MemberForm, MemberFormSet, PaymentForm, VisitForm
+from .handovers import held_by
 from .payments import quote_for_collector
 from .selectors import active_collector, households_in_area
 
@@ -349,7 +350,8 @@ def month(request):
     previous = (first_day - timedelta(days=1)).replace(day=1)
     following = selectors.month_bounds(first_day)[1]
     return render(request, "field/month.html", {
-        "month": summary, "previous": previous, "following": following if following <= today_ else None})
+        "month": summary, "previous": previous, "following": following if following <= today_ else None,
+        "held": held_by(request.collector)})
 
 
 @require_GET

@@ -31,6 +31,9 @@ AGENT_MANAGER_PERMISSIONS = [
     ("collectors", "visit", ["view"]),
     ("collectors", "payment", ["view"]),
     ("collectors", "referral", ["view"]),
+    ("collectors", "handover", ["view", "add"]),
+    ("collectors", "cashheld", ["view"]),
+    ("collectors", "officelist", ["view", "add"]),
 ]
 COMMUNE_OFFICER_PERMISSIONS = [
     ("households", "household", ["view"]),

@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from collectors import receipt_views
 from collectors import views as field_views
 from outreach.health import healthz
 
@@ -20,4 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("field/", include("collectors.urls")),
     path("reminders/", include("reminders.urls")),  # delivery reports from the SMS gateways
+    # The household's receipt link: the token opens that receipt only, no sign-in.
+    path("r/<str:token>/", receipt_views.household_receipt, name="household_receipt"),
+    path("r/<str:token>/pdf/", receipt_views.household_receipt_pdf, name="household_receipt_pdf"),
 ]

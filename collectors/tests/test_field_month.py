@@ -13,7 +13,7 @@ from collectors.tests import fieldkit as kit
 from households.tests.factories import EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
-MONTH_QUERIES = 8  # session, user with collector, area, visits, people, receipts, amount, target
+MONTH_QUERIES = 9  # session, user with collector, area, visits, people, receipts, amount, target, money still held
 
 
 @pytest.fixture

@@ -134,7 +134,12 @@ def concrete_urls(route, outside):
         "language": "vi",
         "extension": "csv",
         "content_type_id": str(ContentType.objects.get_for_model(Household).pk),
+        "agent_pk": str(outside.payments.first().agent_id),
+        "token": "a-token-nobody-was-given",  # a receipt link opens only with its own token
     }
+    if route.startswith("field/receipt/"):  # the collector's receipt pages: the outside receipt must not open
+        values["pk"] = str(outside.payments.first().pk)
+        names_outside = True
     if "(?P<app_label>" in route:
         return [(f"/admin/{label}/", False) for label in ("households", "collectors", "reminders", "reports")]
     if "(?P<url>" in route:
