@@ -1,10 +1,9 @@
 """The receipt as a PDF, made on the server with fpdf2 (pure Python, no
-browser), in DejaVu Sans for the Vietnamese letters (Debian's
-fonts-dejavu-core; settings.RECEIPT_FONT_DIR elsewhere). A5 portrait."""
+browser), in DejaVu Sans for the Vietnamese letters (vendored in
+collectors/fonts/, so that it prints on any machine). A5 portrait."""
 
 from pathlib import Path
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fpdf import FPDF
@@ -13,7 +12,7 @@ from households.contributions import format_vnd
 
 from .receipts import Receipt
 
-FONT_DIR = Path(getattr(settings, "RECEIPT_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
 
 
 def _day(value) -> str:
