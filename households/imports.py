@@ -16,8 +16,6 @@ import gc
 import io
 import logging
 import re
-import zipfile
-from xml.etree import ElementTree
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from openpyxl.utils import get_column_letter
 
-from . import validators
+from . import validators, workbook
 from .ethnicity import ETHNIC_GROUPS, KINH
 from .models import Commune, Household, ImportJob, Member, Village
 from .text import clean_spaces, search_key
@@ -145,152 +143,50 @@ def _read_csv(content: bytes) -> Sheet:
     if header is None:
         raise FileProblem(_("The file is empty."))
 
+    estimated = max(text.rstrip("\n").count("\n"), 0)
+    if estimated > settings.IMPORT_MAX_ROWS:
+        raise FileProblem(_("The file has %(rows)s rows; an import takes at most %(max)s rows. Split the list into "
+                            "smaller files.") % {"rows": f"{estimated:,}".replace(",", "."),
+                                                 "max": f"{settings.IMPORT_MAX_ROWS:,}".replace(",", ".")})
+
     def rows():
         yield from enumerate(records, start=2)
 
-    return Sheet(name="", header=header, rows=rows, estimated_rows=max(text.rstrip("\n").count("\n"), 0))
+    return Sheet(name="", header=header, rows=rows, estimated_rows=estimated)
 
 
 def _read_xlsx(content: bytes) -> list[Sheet]:
+    """Measured and bounded first (households/workbook.py), then read."""
     try:
-        workbook = _Workbook(content)
-        return [workbook.sheet(name, path) for name, path in workbook.sheets]
-    except FileProblem:
-        raise
-    except Exception as error:  # whatever a damaged zip or XML raises
+        sheets = []
+        for sheet in workbook.read_workbook(content):
+            rows = sheet.rows()
+            first = next(rows, None)
+            rows.close()
+            header = first[1] if first is not None and first[0] == 1 else []
+            sheets.append(Sheet(sheet.name, header, _data_rows(sheet), estimated_rows=sheet.estimated_rows))
+        return sheets
+    except workbook.TooLarge as error:
+        raise FileProblem(str(error)) from None
+    except Exception as error:  # workbook.Damaged, or whatever a reader raises on a damaged file
         raise _unreadable_xlsx() from error
+
+
+def _data_rows(sheet):
+    def rows():
+        try:
+            for number, values in sheet.rows():
+                if number > 1:
+                    yield number, values
+        except workbook.Damaged as error:
+            raise _unreadable_xlsx() from error
+
+    return rows
 
 
 def _unreadable_xlsx():
     return FileProblem(_("The file could not be read as an Excel workbook: it may be truncated or damaged. Save it "
                          "again from Excel (as .xlsx or “CSV UTF-8”) and import again."))
-
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_ROW, _CELL, _VALUE, _FORMULA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}v", f"{_MAIN}f"
-_TEXT, _RUN, _INLINE = f"{_MAIN}t", f"{_MAIN}r", f"{_MAIN}is"
-
-
-class _Workbook:
-    """Streams the cells of an xlsx file straight from its XML.
-
-    openpyxl's read-only mode spends about 13 µs a cell, most of a large
-    import; this reads only what an import needs (values, shared strings,
-    which styles are dates, formulas) at a fraction of that."""
-
-    def __init__(self, content: bytes):
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
-
-        self.zip = zipfile.ZipFile(io.BytesIO(content))
-        names = set(self.zip.namelist())
-        book = ElementTree.fromstring(self.zip.read("xl/workbook.xml"))
-        links = ElementTree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
-        targets = {link.get("Id"): link.get("Target") for link in links}
-        properties = book.find(f"{_MAIN}workbookPr")
-        date1904 = properties is not None and properties.get("date1904") in ("1", "true")
-        self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
-        self.sheets = [(sheet.get("name"), _part_path(targets[sheet.get(_RELATIONSHIP)]))
-                       for sheet in book.iter(f"{_MAIN}sheet")]
-        self.strings = []
-        if "xl/sharedStrings.xml" in names:
-            with self.zip.open("xl/sharedStrings.xml") as stream:
-                for _event, item in ElementTree.iterparse(stream):
-                    if item.tag == f"{_MAIN}si":
-                        self.strings.append(_rich_text(item))
-                        item.clear()
-        self.date_styles = set()
-        if "xl/styles.xml" in names:
-            styles = ElementTree.fromstring(self.zip.read("xl/styles.xml"))
-            formats = dict(BUILTIN_FORMATS)
-            for number_format in styles.iter(f"{_MAIN}numFmt"):
-                formats[int(number_format.get("numFmtId"))] = number_format.get("formatCode")
-            cell_formats = styles.find(f"{_MAIN}cellXfs")
-            for index, cell_format in enumerate(cell_formats if cell_formats is not None else []):
-                code = formats.get(int(cell_format.get("numFmtId", 0)))
-                if code and is_date_format(code):
-                    self.date_styles.add(str(index))
-
-    def sheet(self, name: str, path: str) -> Sheet:
-        rows = self.rows(path)
-        first = next(rows, None)
-        rows.close()
-        header = first[1] if first is not None and first[0] == 1 else []
-        return Sheet(name, header, lambda: self.data_rows(path), estimated_rows=self.count_rows(path))
-
-    def data_rows(self, path: str):
-        try:
-            for row in self.rows(path):
-                if row[0] > 1:
-                    yield row
-        except Exception as error:  # a sheet cut short, or damaged, part way through
-            raise _unreadable_xlsx() from error
-
-    def count_rows(self, path: str) -> int:
-        return max(len(re.findall(rb"<(?:\w+:)?row[\s>]", self.zip.read(path))) - 1, 0)
-
-    def rows(self, path: str):
-        """(row number, values) of each row present, columns at their letters."""
-        from openpyxl.utils.cell import column_index_from_string
-        from openpyxl.utils.datetime import from_excel
-
-        strings, date_styles, epoch = self.strings, self.date_styles, self.epoch
-        columns = {}
-        with self.zip.open(path) as stream:
-            number = 0
-            for _event, row in ElementTree.iterparse(stream):
-                if row.tag != _ROW:
-                    continue
-                number = int(row.get("r") or number + 1)
-                values = []
-                for cell in row:
-                    reference = cell.get("r")
-                    if reference:
-                        letters = reference.rstrip("0123456789")
-                        index = columns.get(letters)
-                        if index is None:
-                            index = columns[letters] = column_index_from_string(letters) - 1
-                        if index > len(values):
-                            values.extend([None] * (index - len(values)))
-                    kind, text, formula = cell.get("t"), None, None
-                    for part in cell:
-                        if part.tag == _VALUE:
-                            text = part.text
-                        elif part.tag == _FORMULA:
-                            formula = part.text or ""
-                        elif part.tag == _INLINE:
-                            text = _rich_text(part)
-                    if formula is not None:
-                        value = "=" + formula  # checked as typed, not as the value it computed
-                    elif text is None or kind in ("str", "e", "inlineStr"):
-                        value = text
-                    elif kind == "s":
-                        value = strings[int(text)]
-                    elif kind == "b":
-                        value = text == "1"
-                    else:
-                        value = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-                        if cell.get("s") in date_styles:
-                            value = from_excel(value, epoch)
-                    values.append(value)
-                row.clear()
-                yield number, values
-
-
-def _rich_text(element) -> str:
-    """The text of a string item, without the phonetic runs some files carry."""
-    parts = []
-    for child in element:
-        if child.tag == _TEXT:
-            parts.append(child.text or "")
-        elif child.tag == _RUN:
-            parts.extend(t.text or "" for t in child.iter(_TEXT))
-    return "".join(parts)
-
-
-def _part_path(target: str) -> str:
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
 def cell_text(value) -> str:

@@ -194,6 +194,10 @@ HOUSEHOLD_IMPORT_ASYNC_ROWS = env.int("HOUSEHOLD_IMPORT_ASYNC_ROWS", default=5_0
 # A checked file waits this long for its confirmation; then the nightly job
 # deletes it (it holds personal data) and it must be uploaded again.
 IMPORT_CONFIRM_DAYS = env.int("IMPORT_CONFIRM_DAYS", default=2)
+# What one uploaded list may hold: rows, and bytes once an xlsx is unpacked
+# (households/workbook.py measures before reading; a 100,000-row list is ~50 MB).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_UNCOMPRESSED_MB = env.int("IMPORT_MAX_UNCOMPRESSED_MB", default=200)
 
 
 # --- Security -------------------------------------------------------------------
