@@ -4,6 +4,7 @@ Defaults suit a developer's machine (SQLite, tasks run eagerly); production
 sets DEBUG=0, SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL and ALLOWED_HOSTS.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -211,7 +212,12 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Behind nginx every sign-in comes from the proxy's address: set TRUSTED_PROXIES (addresses or
+# networks, comma-separated) to the proxy's, and the lockout reads the client's own address from
+# X-Forwarded-For, only for requests that come from those (outreach/client_ip.py).
+TRUSTED_PROXIES = [ipaddress.ip_network(value.strip(), strict=False)
+                   for value in env.list("TRUSTED_PROXIES", default=[]) if value.strip()]
+AXES_CLIENT_IP_CALLABLE = "outreach.client_ip.client_ip"
 AXES_VERBOSE = False
 
 # The audit trail (who changed what) is kept this long, then trimmed nightly.
