@@ -34,12 +34,16 @@ MAX_COLUMNS = 100  # column CV; a list has a dozen
 CHUNK = 1 << 20
 
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s/>]")
+# The general patterns, for any prefix and spacing; the usual case is found with byte counts first.
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"")
+_FIRST_ROW_NUMBER = re.compile(rb"<row r=\"(\d+)\"")
 # A cell reference past column CV: three letters, or D…Z then a letter, or CW…CZ.
-_FAR_COLUMN = re.compile(rb"\sr=\"(?:[A-Z]{3}|[D-Z][A-Z]|C[W-Z])")
+_FAR_COLUMN = re.compile(rb"r=\"(?:[A-Z]{3}|[D-Z][A-Z]|C[W-Z])")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _CELL_WITHOUT_REFERENCE = re.compile(rb"<(?:\w+:)?c(?:/?>|\s(?![^>]*\br=\")[^>]*>)")
+_PLAIN_FORMULA = re.compile(rb"<f[\s/>]")
+_PLAIN_ODD_CELL = re.compile(rb"<c[\t\n\r/>]")  # a cell element not followed by a space
 
 
 class TooLarge(Exception):
@@ -54,12 +58,12 @@ def read_workbook(content: bytes) -> list["WorkbookSheet"]:
     """The sheets of an xlsx workbook, in order, once it has been measured."""
     parts = _measured_parts(content)
     sheets_xml = [data for data in parts.values() if _SHEET_DATA.search(data)]
+    scans = [_scan_sheet(data) for data in sheets_xml]
     # Parts are not tied to sheet names here: each sheet gets the largest estimate.
-    estimate = max([_check_sheet(data) - 1 for data in sheets_xml], default=0)
-    with_formulas = any(_FORMULA.search(data) or _CELL_WITHOUT_REFERENCE.search(data) for data in sheets_xml)
+    estimate = max([last_row - 1 for last_row, _openpyxl in scans], default=0)
     plain = _repacked(parts)
     del parts, sheets_xml
-    if with_formulas:
+    if any(needs_openpyxl for _last_row, needs_openpyxl in scans):
         return _OpenpyxlBook(plain).sheets(estimate)
     return _CalamineBook(plain).sheets(estimate)
 
@@ -104,12 +108,19 @@ def _measured_parts(content: bytes) -> dict[str, bytes]:
     return parts
 
 
-def _check_sheet(data: bytes) -> int:
-    """The sheet's last row (an upper bound) found from its bytes; refused past
-    IMPORT_MAX_ROWS rows or MAX_COLUMNS columns."""
-    numbered = [int(number) for number in _ROW_NUMBER.findall(data)]
-    unnumbered = len(_ROW.findall(data)) - len(numbered)
-    last_row = max(numbered, default=0) + unnumbered  # a row without a number follows the one before
+def _scan_sheet(data: bytes) -> tuple[int, bool]:
+    """(the sheet's last row, an upper bound; whether openpyxl must read it:
+    formulas, or cells without a reference), from its bytes; refused past
+    IMPORT_MAX_ROWS rows or MAX_COLUMNS columns. Byte counts answer for
+    sheets as Excel, LibreOffice and openpyxl write them (unprefixed
+    elements, `r` first); anything else goes through the general patterns."""
+    plain = b":row" not in data and b":c" not in data and b":f" not in data
+    rows = data.count(b"<row") - data.count(b"<rowBreaks")
+    numbered = [int(number) for number in _FIRST_ROW_NUMBER.findall(data)] if plain else []
+    if len(numbered) != rows:
+        numbered = [int(number) for number in _ROW_NUMBER.findall(data)]
+        rows = len(_ROW.findall(data))
+    last_row = max(numbered, default=0) + rows - len(numbered)  # a row without a number follows the one before
     if last_row - 1 > settings.IMPORT_MAX_ROWS:
         raise TooLarge(_("The sheet has rows up to row %(rows)s; an import takes at most %(max)s rows. Split the list "
                          "into smaller files, or delete the empty rows below it.")
@@ -118,7 +129,14 @@ def _check_sheet(data: bytes) -> int:
     if _FAR_COLUMN.search(data):
         raise TooLarge(_("The sheet has cells beyond column CV (column %(max)s); a list has a dozen columns. Delete "
                          "the columns to the right of the list and import again.") % {"max": MAX_COLUMNS})
-    return last_row
+    if plain:
+        formulas = bool(_PLAIN_FORMULA.search(data))
+        unreferenced = (_PLAIN_ODD_CELL.search(data) or data.count(b"<c ") != data.count(b'<c r="')) and bool(
+            _CELL_WITHOUT_REFERENCE.search(data))
+    else:
+        formulas = bool(_FORMULA.search(data))
+        unreferenced = bool(_CELL_WITHOUT_REFERENCE.search(data))
+    return last_row, formulas or unreferenced
 
 
 def _repacked(parts: dict[str, bytes]) -> bytes:
