@@ -52,6 +52,7 @@ EXPECTED = {
     "card_number": gettext_lazy(
         "must be the 10-digit social-insurance number or the 15-character code such as GD4660123456789"),
     "future_date": gettext_lazy("is in the future"),
+    "birth_before_1900": gettext_lazy("is before 1900: check the year"),
     "required": gettext_lazy("is required"),
     "blank": gettext_lazy("is required"),
     "null": gettext_lazy("is required"),
@@ -669,11 +670,9 @@ class _HouseholdImport:
 
         def date_of_birth(value):
             born = parse_date(value)
-            if born.year < 1900:
-                raise Invalid(_("is before 1900: check the year"))
-            if born > today:
+            if born.year < 1900 or born > today:
                 try:
-                    validators.validate_not_in_future(born)
+                    validators.validate_birth_date(born)  # the model's rule
                 except ValidationError as error:
                     raise Invalid(expected(error)) from None
             return born
