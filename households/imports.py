@@ -13,6 +13,7 @@ problem names the row, the column, the value and what is expected.
 
 import csv
 import gc
+import hashlib
 import io
 import logging
 import re
@@ -519,6 +520,9 @@ class ImportReport:
         "villages": {"new": 0},
     })
     imported: bool = False
+    # What the check's plan was made from (_HouseholdImport.registry_state): a confirmation made
+    # after the registry changed under it is refused.
+    registry_state: str = ""
 
     @property
     def ok(self) -> bool:
@@ -536,14 +540,15 @@ class ImportReport:
         return {"file_name": self.file_name, "dry_run": self.dry_run, "rows": self.rows,
                 "problems": [p.as_dict() for p in self.problems],
                 "warnings": [p.as_dict() for p in self.warnings],
-                "counts": self.counts, "imported": self.imported}
+                "counts": self.counts, "imported": self.imported, "registry_state": self.registry_state}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ImportReport":
         return cls(file_name=data["file_name"], dry_run=data["dry_run"], rows=data["rows"],
                    problems=[Problem(**p) for p in data["problems"]],
                    warnings=[Problem(**p) for p in data["warnings"]],
-                   counts=data["counts"], imported=data["imported"])
+                   counts=data["counts"], imported=data["imported"],
+                   registry_state=data.get("registry_state", ""))
 
 
 @dataclass(slots=True)
@@ -567,9 +572,13 @@ class _Row:
 
 
 def import_households(*, content: bytes, file_name: str, user=None, dry_run: bool = False,
-                      progress=None) -> ImportReport:
+                      progress=None, checked_against: str | None = None) -> ImportReport:
     """Check a households-with-members file and, unless `dry_run` or a row is
-    bad, import it in one transaction. Returns the report either way."""
+    bad, import it in one transaction. Returns the report either way.
+
+    `checked_against`: the `registry_state` of the check the user confirmed;
+    if the registry's rows that the file names have changed since, nothing is
+    imported and the user is asked to check the file again."""
     report = ImportReport(file_name=file_name, dry_run=dry_run)
     try:
         with _cyclic_gc_paused():
@@ -577,6 +586,13 @@ def import_households(*, content: bytes, file_name: str, user=None, dry_run: boo
             run = _HouseholdImport(report, progress or (lambda percent: None))
             run.read(table)
             run.match_registry()
+            if report.ok and (dry_run or checked_against is not None):
+                report.registry_state = run.registry_state()
+                if checked_against is not None and report.registry_state != checked_against:
+                    report.problems.append(Problem(_(
+                        "The registry changed since this file was checked: households or members it names were "
+                        "added or changed in the meantime, so nothing was imported. Upload the file again to check "
+                        "it against the registry as it is now.")))
             if report.ok:
                 run.plan()
             if report.ok and not dry_run:
@@ -797,6 +813,23 @@ class _HouseholdImport:
             self.problem(row, "phone", self.belongs_to(owner))
         return member
 
+    def registry_state(self) -> str:
+        """A digest of what the plan is made from: the file's households and
+        their members as the registry holds them, and the member each row
+        matched (by ID, or by name and birth date). Taken before plan() changes
+        the matched objects."""
+        digest = hashlib.sha256()
+        for code in sorted(self.existing):
+            household = self.existing[code]
+            digest.update(repr((household.pk, code, household.commune_id, household.village_id,
+                                household.address)).encode())
+        for household_id in sorted(self.members_of):
+            for member in self.members_of[household_id]:
+                digest.update(repr(_member_state(member)).encode())
+        for row in self.rows:
+            digest.update(repr((row.number, _member_state(row.member) if row.member else None)).encode())
+        return digest.hexdigest()
+
     def belongs_to(self, member: Member) -> str:
         code = self.code_of.get(member.household_id) or member.household.code
         return _("belongs to another person in the registry: %(name)s, household %(code)s") % {
@@ -949,6 +982,11 @@ class _HouseholdImport:
             return
         self.report.imported = True
         self.progress(100)
+
+
+def _member_state(member: Member) -> tuple:
+    return (member.pk, member.household_id, member.full_name, member.date_of_birth, member.sex, member.ethnicity,
+            member.relation, member.citizen_id, member.si_number, member.phone)
 
 
 def record_history(model, objects, *, kind: str, user, reason: str, when):
@@ -1117,7 +1155,8 @@ def run_job(job_id: int, *, confirm: bool) -> str:
             with job.file.open("rb") as stored:
                 content = stored.read()
             report = import_households(content=content, file_name=job.file_name, user=job.user,
-                                       dry_run=not confirm, progress=progress)
+                                       dry_run=not confirm, progress=progress,
+                                       checked_against=job.report.get("registry_state", "") if confirm else None)
     except Exception:
         logger.exception("Import job %s failed", job.pk)
         with translation.override(job.language):
