@@ -258,8 +258,8 @@ def pay(request, pk):
     rates = selectors.rates_or_none(on)
     periods = sorted({*rates.bhyt_periods, *rates.bhxh_periods}) if rates else [12]
     saving = "save" in request.POST
-    form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods, saving=saving,
-                       initial=_payment_defaults(household, members, on))
+    form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods,
+                       saving=saving, initial=_payment_defaults(household, members, on))
     quote = None
     # The amount is worked out as soon as the choices are right, so that it
     # stays in view while the receipt number is still missing or wrong.
