@@ -114,6 +114,8 @@ def _scan_sheet(data: bytes) -> tuple[int, bool]:
     IMPORT_MAX_ROWS rows or MAX_COLUMNS columns. Byte counts answer for
     sheets as Excel, LibreOffice and openpyxl write them (unprefixed
     elements, `r` first); anything else goes through the general patterns."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:100]:
+        raise Damaged  # UTF-16, which the byte patterns below would not see: no spreadsheet writes it
     plain = b":row" not in data and b":c" not in data and b":f" not in data
     rows = data.count(b"<row") - data.count(b"<rowBreaks")
     numbered = [int(number) for number in _FIRST_ROW_NUMBER.findall(data)] if plain else []

@@ -139,3 +139,10 @@ def test_a_list_that_starts_in_column_b_is_read_in_its_columns():
     report = import_households(content=content, file_name="column-b.xlsx")
     assert report.ok, [str(p) for p in report.problems]
     assert Member.objects.get(full_name="Trần Thị Bình").phone == "0987654321"
+
+
+def test_the_web_request_estimates_a_workbooks_rows_from_measuring_it():
+    from households.imports import estimate_rows
+
+    assert estimate_rows(xlsx_file(family())) == 3
+    assert estimate_rows(rewritten(xlsx_file(family()), SHEET, padded_sheet(b"<row/>" * 4_000_000))) == 0
