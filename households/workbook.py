@@ -31,6 +31,8 @@ MAX_RATIO = 100
 RATIO_FROM_BYTES = 64 * 1024  # smaller parts cost nothing, whatever their ratio
 MAX_PARTS = 1_000
 MAX_COLUMNS = 100  # column CV; a list has a dozen
+# openpyxl spends ~13 µs a cell: past this many it is not started (a file with formulas is refused anyway).
+OPENPYXL_MAX_CELLS = 500_000
 CHUNK = 1 << 20
 
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s/>]")
@@ -41,6 +43,7 @@ _FIRST_ROW_NUMBER = re.compile(rb"<row r=\"(\d+)\"")
 # A cell reference past column CV: three letters, or D…Z then a letter, or CW…CZ.
 _FAR_COLUMN = re.compile(rb"r=\"(?:[A-Z]{3}|[D-Z][A-Z]|C[W-Z])")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _CELL_WITHOUT_REFERENCE = re.compile(rb"<(?:\w+:)?c(?:/?>|\s(?![^>]*\br=\")[^>]*>)")
 _PLAIN_FORMULA = re.compile(rb"<f[\s/>]")
 _PLAIN_ODD_CELL = re.compile(rb"<c[\t\n\r/>]")  # a cell element not followed by a space
@@ -62,8 +65,13 @@ def read_workbook(content: bytes) -> list["WorkbookSheet"]:
     # Parts are not tied to sheet names here: each sheet gets the largest estimate.
     estimate = max([last_row - 1 for last_row, _openpyxl in scans], default=0)
     plain = _repacked(parts)
-    del parts, sheets_xml
+    del parts
     if any(needs_openpyxl for _last_row, needs_openpyxl in scans):
+        if sum(len(_CELL.findall(data)) for data in sheets_xml) > OPENPYXL_MAX_CELLS:
+            raise TooLarge(_("The workbook is large and has formulas (or cells written without their place), which "
+                             "are read cell by cell: copy the list, paste it back as values only (Paste Special › "
+                             "Values), save and import again."))
+        del sheets_xml
         return _OpenpyxlBook(plain).sheets(estimate)
     return _CalamineBook(plain).sheets(estimate)
 

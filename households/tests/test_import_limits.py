@@ -146,3 +146,15 @@ def test_the_web_request_estimates_a_workbooks_rows_from_measuring_it():
 
     assert estimate_rows(xlsx_file(family())) == 3
     assert estimate_rows(rewritten(xlsx_file(family()), SHEET, padded_sheet(b"<row/>" * 4_000_000))) == 0
+
+
+def test_a_large_workbook_with_formulas_is_refused_before_openpyxl_reads_it_cell_by_cell(monkeypatch, request):
+    monkeypatch.setattr(workbook, "OPENPYXL_MAX_CELLS", 30)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_file(family())))
+    book.active["M2"] = "=1+1"
+    content = io.BytesIO()
+    book.save(content)
+    request.getfixturevalue("no_reader")
+    assert refused(content.getvalue()) == [
+        "The workbook is large and has formulas (or cells written without their place), which are read cell by "
+        "cell: copy the list, paste it back as values only (Paste Special › Values), save and import again."]
