@@ -10,6 +10,7 @@ from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households import validators
 from households.models import Enrolment, Household, Member
 
 from .models import Collector, Visit
@@ -54,8 +55,9 @@ class VisitForm(forms.Form):
     decline_reason = forms.ChoiceField(
         label=_("Why they declined"), choices=[("", "—"), *Visit.DeclineReason.choices], required=False
     )
-    visited_on = forms.DateField(label=_("Visit date"), widget=DateInput, validators=[_not_in_future])
-    follow_up_on = forms.DateField(label=_("Come back on"), widget=DateInput, required=False)
+    visited_on = forms.DateField(label=_("Visit date"), widget=DateInput, validators=[validators.validate_visit_date])
+    follow_up_on = forms.DateField(label=_("Come back on"), widget=DateInput, required=False,
+                                   validators=[validators.validate_follow_up_date])
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000)
     latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90,
                                   max_digits=9, decimal_places=6)
@@ -171,6 +173,33 @@ class HouseholdForm(forms.ModelForm):
 
 
 class MemberForm(forms.ModelForm):
+    """A member typed on the phone. With `area` (the collector's households),
+    an identifier already registered outside it is refused without saying
+    so: the collector may not learn who is registered elsewhere."""
+
+    CANNOT_USE = {
+        "citizen_id": _("This citizen ID cannot be used here: the office will check it."),
+        "si_number": _("This social-insurance number cannot be used here: the office will check it."),
+        "phone": _("This phone number cannot be used here: the office will check it."),
+    }
+
+    def __init__(self, *args, area=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area = area
+        self.refused_outside_area = []  # (field, member registered outside the area)
+
+    def validate_unique(self):
+        super().validate_unique()
+        if self.area is None:
+            return
+        for name, message in self.CANNOT_USE.items():
+            if self.has_error(name, code="unique"):
+                holder = Member.objects.filter(**{name: getattr(self.instance, name)}).exclude(
+                    household__in=self.area).first()
+                if holder is not None:
+                    self._errors[name] = self.error_class([message])
+                    self.refused_outside_area.append((name, holder))
+
     class Meta:
         model = Member
         fields = ["full_name", "date_of_birth", "sex", "relation", "ethnicity", "citizen_id", "si_number", "phone"]

@@ -265,6 +265,23 @@ class Visit(models.Model):
     def __str__(self):
         return f"{self.household} · {self.get_outcome_display()} · {self.visited_at:%d/%m/%Y}"
 
+    def clean(self):
+        # Logged within a year of it (checked when added: older visits stay editable); a follow-up
+        # after the visit and within a year from today.
+        visited_on = timezone.localdate(self.visited_at) if self.visited_at else None
+        if visited_on and self._state.adding:
+            try:
+                validators.validate_visit_date(visited_on)
+            except ValidationError as error:
+                raise ValidationError({"visited_at": error}) from None
+        if self.follow_up_on:
+            if visited_on and self.follow_up_on < visited_on:
+                raise ValidationError({"follow_up_on": _("The follow-up date cannot be before the visit.")})
+            try:
+                validators.validate_follow_up_date(self.follow_up_on)
+            except ValidationError as error:
+                raise ValidationError({"follow_up_on": error}) from None
+
 
 class Referral(models.Model):
     """Who brought a new household in: people enrolled bring their neighbours."""

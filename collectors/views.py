@@ -3,6 +3,7 @@
 the collector's area (`households_in_area`), so anything else is a 404."""
 
 import json
+import logging
 import uuid
 from datetime import date, timedelta
 from functools import wraps
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,8 +28,36 @@ from households.quotes import members_due
 from . import selectors, services
 from .forms import FieldAuthenticationForm, HouseholdForm, MemberForm, MemberFormSet, PaymentForm, VisitForm
 from .handovers import held_by
+from .models import RefusedRegistration
 from .payments import quote_for_collector
 from .selectors import active_collector, households_in_area
+
+logger = logging.getLogger(__name__)
+
+
+def _json_body(request):
+    """The request's JSON, or None when it is not JSON (or nested too deep to read)."""
+    try:
+        return json.loads(request.body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _form_data(item: dict) -> dict:
+    """JSON values as a form posts them: text. A number stays its digits; a
+    list or an object becomes text no field accepts, so that the field's own
+    message says what it expects."""
+    data = {}
+    for key, value in item.items():
+        if value is None:
+            data[key] = ""
+        elif isinstance(value, str):
+            data[key] = value
+        elif isinstance(value, (bool, int, float)):
+            data[key] = json.dumps(value)
+        else:
+            data[key] = "[…]"
+    return data
 
 
 def _wants_json(request) -> bool:
@@ -86,11 +115,14 @@ def home(request):
     return redirect("field:login")
 
 
+MAX_PAGE = 1_000  # of Today's list: 50,000 households, more than any area; a larger number is no page
+
+
 @collector_required
 @require_GET
 def today(request):
     try:
-        page = int(request.GET.get("page", 1))
+        page = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
     on = timezone.localdate()
@@ -135,12 +167,10 @@ def visit(request, pk):
     if request.method == "GET":
         return render(request, "field/visit.html", {"household": household, "form": VisitForm()})
     if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body)
-        except ValueError:
-            data = None
+        data = _json_body(request)
         if not isinstance(data, dict):
             return JsonResponse({"errors": {"__all__": [_("The visit could not be read.")]}}, status=400)
+        data = _form_data(data)
     else:
         data = request.POST
     form = VisitForm(data)
@@ -169,10 +199,8 @@ def visits(request):
     {"results": [{"client_id", "id", "created"} or {"client_id", "errors"}, …]}
     in the same order. A phone back in signal after a day in the villages
     sends its queue at once instead of one request a visit."""
-    try:
-        items = json.loads(request.body).get("visits")
-    except (ValueError, AttributeError):
-        items = None
+    body = _json_body(request)
+    items = body.get("visits") if isinstance(body, dict) else None
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         return JsonResponse({"errors": {"__all__": [_("The visits could not be read.")]}}, status=400)
     if len(items) > VISITS_PER_BATCH:
@@ -185,20 +213,26 @@ def visits(request):
 
 
 def _household_id(item) -> int | None:
-    value = str(item.get("household", ""))
-    return int(value) if value.isdigit() else None
+    """The household's id as sent: a number, or its digits (ASCII only: "²" is a digit to Python)."""
+    value = item.get("household")
+    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None  # a bigint
 
 
 def _batch_visit(collector, household, item) -> dict:
-    answer = {"client_id": str(item.get("client_id", ""))}
+    client_id = item.get("client_id")
+    answer = {"client_id": client_id if isinstance(client_id, str) else ""}
     if household is None:
         return {**answer, "errors": {"household": [_("This household is not in your area.")]}}
-    form = VisitForm(item)
+    form = VisitForm(_form_data(item))
     if form.is_valid():
         try:
             saved, created = services.log_visit(collector=collector, household=household, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
+        except DatabaseError:  # rolled back to its savepoint: the others are still stored
+            logger.exception("A visit of an outbox batch could not be stored")
+            form.add_error(None, _("This visit could not be stored. Log it again on the household's page."))
         else:
             return {**answer, "id": saved.pk, "created": created}
     return {**answer, "errors": {field: [str(m) for m in errs] for field, errs in form.errors.items()}}
@@ -223,8 +257,8 @@ def pay(request, pk):
     rates = selectors.rates_or_none(on)
     periods = selectors.periods_offered(rates)
     saving = "save" in request.POST
-    form = PaymentForm(request.POST or None, members=members, periods=periods, saving=saving,
-                       initial=_payment_defaults(household, members, on, rates))
+    form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods,
+                       saving=saving, initial=_payment_defaults(household, members, on, rates))
     if rates and rates.bhxh_interest_rate is None and len(periods[Enrolment.Scheme.BHXH_VOLUNTARY]) < len(rates.bhxh_periods):
         form.fields["bhxh_months"].help_text = _(
             "Several years at once need the fund's interest rate for %(year)s, which the office has not entered yet."
@@ -264,15 +298,19 @@ def register(request):
     """A new household (a prospect) and its members, after a look for people
     already registered."""
     places = selectors.area_places(request.collector)
-    data = request.POST or None
+    data = request.POST if request.method == "POST" else None
     adding = "add_member" in request.POST
     if adding:
         data = request.POST.copy()
-        data["m-TOTAL_FORMS"] = str(int(data.get("m-TOTAL_FORMS") or 1) + 1)
+        try:
+            shown = min(max(int(data.get("m-TOTAL_FORMS") or 1), 1), MemberFormSet.max_num)
+        except ValueError:
+            shown = 1
+        data["m-TOTAL_FORMS"] = str(min(shown + 1, MemberFormSet.max_num))
     only_place = next(iter(places)) if len(places) == 1 else ""
     form = HouseholdForm(data, places=places, initial={"client_id": uuid.uuid4(), "place": only_place})
     members = MemberFormSet(data, queryset=Member.objects.none(), prefix="m",
-                            initial=[{"relation": Member.Relation.HEAD}])
+                            initial=[{"relation": Member.Relation.HEAD}], form_kwargs={"area": request.area})
     duplicates = []
     earlier = selectors.registered_from_phone(request.area, request.POST.get("client_id"))
     if earlier is not None:  # the same form sent again (a double tap, a retry)
@@ -285,6 +323,10 @@ def register(request):
                 people=[{f: getattr(m.instance, f) for f in ("full_name", "date_of_birth", "citizen_id",
                                                            "si_number", "phone")}
                         for m in members.forms if m.has_changed()])
+            # Someone registered outside the area is not shown, not even as "someone": their
+            # identifier's field says it cannot be used here, and the office is told.
+            duplicates = [d for d in duplicates if d.in_area or d.reason == "name_and_birth"]
+        _tell_office_of_refusals(request.collector, request.area, members)
         if form_valid and members_valid and (not duplicates or form.cleaned_data["confirm_new"]):
             commune_id, village_id = form.chosen_place()
             try:
@@ -303,6 +345,23 @@ def register(request):
     return render(request, "field/register.html", {
         "form": form, "members": members, "duplicates": duplicates, "show_errors": request.method == "POST"
         and not adding})
+
+
+def _tell_office_of_refusals(collector, area, members) -> None:
+    """The office checks identifiers a collector typed that belong to someone
+    registered outside their area (not the collector: they are told only that
+    the identifier cannot be used here): citizen IDs go on the admin's list of
+    refused registrations, other identifiers to the log."""
+    people = []
+    for member_form in members.forms:
+        for field, holder in member_form.refused_outside_area:
+            if field == "citizen_id":
+                people.append({"citizen_id": holder.citizen_id, "full_name": member_form.instance.full_name})
+            else:
+                logger.warning("Collector %s (id %s) typed the %s of member %s, registered outside their area, "
+                               "while registering a household", collector.code, collector.pk, field, holder.pk)
+    if people:
+        RefusedRegistration.objects.record(collector=collector, area=area, people=people)
 
 
 @collector_required
@@ -338,6 +397,9 @@ def _int_or_404(value) -> int:
         raise Http404 from None
 
 
+FIRST_MONTH = date(2000, 1, 1)
+
+
 @collector_required
 @require_GET
 def month(request):
@@ -345,6 +407,8 @@ def month(request):
     try:
         first_day = date.fromisoformat(request.GET["month"] + "-01")
     except (KeyError, ValueError):
+        first_day = today_.replace(day=1)
+    if not FIRST_MONTH <= first_day <= today_:  # no work was done then: this month instead
         first_day = today_.replace(day=1)
     summary = selectors.my_month(request.collector, first_day=first_day)
     previous = (first_day - timedelta(days=1)).replace(day=1)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -149,6 +150,14 @@ class RegistryImportExportMixin(ImportExportMixin):
         if self.scope_prefix is None:
             return None
         return household_scope(request.user, prefix=self.scope_prefix)
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:  # filters typed into the address that the list does not have
+            messages.error(request, gettext("These filters are not filters of this list: choose them on the list, "
+                                            "then press Export."))
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     def get_export_queryset(self, request):
         queryset = super().get_export_queryset(request)

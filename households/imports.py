@@ -13,11 +13,10 @@ problem names the row, the column, the value and what is expected.
 
 import csv
 import gc
+import hashlib
 import io
 import logging
 import re
-import zipfile
-from xml.etree import ElementTree
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from openpyxl.utils import get_column_letter
 
-from . import validators
+from . import validators, workbook
 from .ethnicity import ETHNIC_GROUPS, KINH
 from .models import Commune, Household, ImportJob, Member, Village
 from .text import clean_spaces, search_key
@@ -54,6 +53,7 @@ EXPECTED = {
     "card_number": gettext_lazy(
         "must be the 10-digit social-insurance number or the 15-character code such as GD4660123456789"),
     "future_date": gettext_lazy("is in the future"),
+    "birth_before_1900": gettext_lazy("is before 1900: check the year"),
     "required": gettext_lazy("is required"),
     "blank": gettext_lazy("is required"),
     "null": gettext_lazy("is required"),
@@ -145,152 +145,50 @@ def _read_csv(content: bytes) -> Sheet:
     if header is None:
         raise FileProblem(_("The file is empty."))
 
+    estimated = max(text.rstrip("\n").count("\n"), 0)
+    if estimated > settings.IMPORT_MAX_ROWS:
+        raise FileProblem(_("The file has %(rows)s rows; an import takes at most %(max)s rows. Split the list into "
+                            "smaller files.") % {"rows": f"{estimated:,}".replace(",", "."),
+                                                 "max": f"{settings.IMPORT_MAX_ROWS:,}".replace(",", ".")})
+
     def rows():
         yield from enumerate(records, start=2)
 
-    return Sheet(name="", header=header, rows=rows, estimated_rows=max(text.rstrip("\n").count("\n"), 0))
+    return Sheet(name="", header=header, rows=rows, estimated_rows=estimated)
 
 
 def _read_xlsx(content: bytes) -> list[Sheet]:
+    """Measured and bounded first (households/workbook.py), then read."""
     try:
-        workbook = _Workbook(content)
-        return [workbook.sheet(name, path) for name, path in workbook.sheets]
-    except FileProblem:
-        raise
-    except Exception as error:  # whatever a damaged zip or XML raises
+        sheets = []
+        for sheet in workbook.read_workbook(content):
+            rows = sheet.rows()
+            first = next(rows, None)
+            rows.close()
+            header = first[1] if first is not None and first[0] == 1 else []
+            sheets.append(Sheet(sheet.name, header, _data_rows(sheet), estimated_rows=sheet.estimated_rows))
+        return sheets
+    except workbook.TooLarge as error:
+        raise FileProblem(str(error)) from None
+    except Exception as error:  # workbook.Damaged, or whatever a reader raises on a damaged file
         raise _unreadable_xlsx() from error
+
+
+def _data_rows(sheet):
+    def rows():
+        try:
+            for number, values in sheet.rows():
+                if number > 1:
+                    yield number, values
+        except workbook.Damaged as error:
+            raise _unreadable_xlsx() from error
+
+    return rows
 
 
 def _unreadable_xlsx():
     return FileProblem(_("The file could not be read as an Excel workbook: it may be truncated or damaged. Save it "
                          "again from Excel (as .xlsx or “CSV UTF-8”) and import again."))
-
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_ROW, _CELL, _VALUE, _FORMULA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}v", f"{_MAIN}f"
-_TEXT, _RUN, _INLINE = f"{_MAIN}t", f"{_MAIN}r", f"{_MAIN}is"
-
-
-class _Workbook:
-    """Streams the cells of an xlsx file straight from its XML.
-
-    openpyxl's read-only mode spends about 13 µs a cell, most of a large
-    import; this reads only what an import needs (values, shared strings,
-    which styles are dates, formulas) at a fraction of that."""
-
-    def __init__(self, content: bytes):
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
-
-        self.zip = zipfile.ZipFile(io.BytesIO(content))
-        names = set(self.zip.namelist())
-        book = ElementTree.fromstring(self.zip.read("xl/workbook.xml"))
-        links = ElementTree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
-        targets = {link.get("Id"): link.get("Target") for link in links}
-        properties = book.find(f"{_MAIN}workbookPr")
-        date1904 = properties is not None and properties.get("date1904") in ("1", "true")
-        self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
-        self.sheets = [(sheet.get("name"), _part_path(targets[sheet.get(_RELATIONSHIP)]))
-                       for sheet in book.iter(f"{_MAIN}sheet")]
-        self.strings = []
-        if "xl/sharedStrings.xml" in names:
-            with self.zip.open("xl/sharedStrings.xml") as stream:
-                for _event, item in ElementTree.iterparse(stream):
-                    if item.tag == f"{_MAIN}si":
-                        self.strings.append(_rich_text(item))
-                        item.clear()
-        self.date_styles = set()
-        if "xl/styles.xml" in names:
-            styles = ElementTree.fromstring(self.zip.read("xl/styles.xml"))
-            formats = dict(BUILTIN_FORMATS)
-            for number_format in styles.iter(f"{_MAIN}numFmt"):
-                formats[int(number_format.get("numFmtId"))] = number_format.get("formatCode")
-            cell_formats = styles.find(f"{_MAIN}cellXfs")
-            for index, cell_format in enumerate(cell_formats if cell_formats is not None else []):
-                code = formats.get(int(cell_format.get("numFmtId", 0)))
-                if code and is_date_format(code):
-                    self.date_styles.add(str(index))
-
-    def sheet(self, name: str, path: str) -> Sheet:
-        rows = self.rows(path)
-        first = next(rows, None)
-        rows.close()
-        header = first[1] if first is not None and first[0] == 1 else []
-        return Sheet(name, header, lambda: self.data_rows(path), estimated_rows=self.count_rows(path))
-
-    def data_rows(self, path: str):
-        try:
-            for row in self.rows(path):
-                if row[0] > 1:
-                    yield row
-        except Exception as error:  # a sheet cut short, or damaged, part way through
-            raise _unreadable_xlsx() from error
-
-    def count_rows(self, path: str) -> int:
-        return max(len(re.findall(rb"<(?:\w+:)?row[\s>]", self.zip.read(path))) - 1, 0)
-
-    def rows(self, path: str):
-        """(row number, values) of each row present, columns at their letters."""
-        from openpyxl.utils.cell import column_index_from_string
-        from openpyxl.utils.datetime import from_excel
-
-        strings, date_styles, epoch = self.strings, self.date_styles, self.epoch
-        columns = {}
-        with self.zip.open(path) as stream:
-            number = 0
-            for _event, row in ElementTree.iterparse(stream):
-                if row.tag != _ROW:
-                    continue
-                number = int(row.get("r") or number + 1)
-                values = []
-                for cell in row:
-                    reference = cell.get("r")
-                    if reference:
-                        letters = reference.rstrip("0123456789")
-                        index = columns.get(letters)
-                        if index is None:
-                            index = columns[letters] = column_index_from_string(letters) - 1
-                        if index > len(values):
-                            values.extend([None] * (index - len(values)))
-                    kind, text, formula = cell.get("t"), None, None
-                    for part in cell:
-                        if part.tag == _VALUE:
-                            text = part.text
-                        elif part.tag == _FORMULA:
-                            formula = part.text or ""
-                        elif part.tag == _INLINE:
-                            text = _rich_text(part)
-                    if formula is not None:
-                        value = "=" + formula  # checked as typed, not as the value it computed
-                    elif text is None or kind in ("str", "e", "inlineStr"):
-                        value = text
-                    elif kind == "s":
-                        value = strings[int(text)]
-                    elif kind == "b":
-                        value = text == "1"
-                    else:
-                        value = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-                        if cell.get("s") in date_styles:
-                            value = from_excel(value, epoch)
-                    values.append(value)
-                row.clear()
-                yield number, values
-
-
-def _rich_text(element) -> str:
-    """The text of a string item, without the phonetic runs some files carry."""
-    parts = []
-    for child in element:
-        if child.tag == _TEXT:
-            parts.append(child.text or "")
-        elif child.tag == _RUN:
-            parts.extend(t.text or "" for t in child.iter(_TEXT))
-    return "".join(parts)
-
-
-def _part_path(target: str) -> str:
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
 def cell_text(value) -> str:
@@ -657,6 +555,9 @@ class ImportReport:
         "villages": {"new": 0},
     })
     imported: bool = False
+    # What the check's plan was made from (_HouseholdImport.registry_state): a confirmation made
+    # after the registry changed under it is refused.
+    registry_state: str = ""
 
     @property
     def ok(self) -> bool:
@@ -674,14 +575,15 @@ class ImportReport:
         return {"file_name": self.file_name, "dry_run": self.dry_run, "rows": self.rows,
                 "problems": [p.as_dict() for p in self.problems],
                 "warnings": [p.as_dict() for p in self.warnings],
-                "counts": self.counts, "imported": self.imported}
+                "counts": self.counts, "imported": self.imported, "registry_state": self.registry_state}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ImportReport":
         return cls(file_name=data["file_name"], dry_run=data["dry_run"], rows=data["rows"],
                    problems=[Problem(**p) for p in data["problems"]],
                    warnings=[Problem(**p) for p in data["warnings"]],
-                   counts=data["counts"], imported=data["imported"])
+                   counts=data["counts"], imported=data["imported"],
+                   registry_state=data.get("registry_state", ""))
 
 
 @dataclass(slots=True)
@@ -710,9 +612,13 @@ class _Row:
 
 
 def import_households(*, content: bytes, file_name: str, user=None, dry_run: bool = False,
-                      progress=None) -> ImportReport:
+                      progress=None, checked_against: str | None = None) -> ImportReport:
     """Check a households-with-members file and, unless `dry_run` or a row is
-    bad, import it in one transaction. Returns the report either way."""
+    bad, import it in one transaction. Returns the report either way.
+
+    `checked_against`: the `registry_state` of the check the user confirmed;
+    if the registry's rows that the file names have changed since, nothing is
+    imported and the user is asked to check the file again."""
     report = ImportReport(file_name=file_name, dry_run=dry_run)
     try:
         with _cyclic_gc_paused():
@@ -720,6 +626,13 @@ def import_households(*, content: bytes, file_name: str, user=None, dry_run: boo
             run = _HouseholdImport(report, progress or (lambda percent: None))
             run.read(table)
             run.match_registry()
+            if report.ok and (dry_run or checked_against is not None):
+                report.registry_state = run.registry_state()
+                if checked_against is not None and report.registry_state != checked_against:
+                    report.problems.append(Problem(_(
+                        "The registry changed since this file was checked: households or members it names were "
+                        "added or changed in the meantime, so nothing was imported. Upload the file again to check "
+                        "it against the registry as it is now.")))
             if report.ok:
                 run.plan()
             if report.ok and not dry_run:
@@ -813,11 +726,9 @@ class _HouseholdImport:
 
         def date_of_birth(value):
             born = parse_date(value)
-            if born.year < 1900:
-                raise Invalid(_("is before 1900: check the year"))
-            if born > today:
+            if born.year < 1900 or born > today:
                 try:
-                    validators.validate_not_in_future(born)
+                    validators.validate_birth_date(born)  # the model's rule
                 except ValidationError as error:
                     raise Invalid(expected(error)) from None
             return born
@@ -951,6 +862,22 @@ class _HouseholdImport:
         if owner is not None and (member is None or owner.pk != member.pk):
             self.problem(row, "phone", self.belongs_to(owner))
         return member
+
+    def registry_state(self) -> str:
+        """A digest of what the plan is made from: the file's households and
+        their members as the registry holds them, and the member each row
+        matched (by ID, or by name and birth date). Taken before plan() changes
+        the matched objects."""
+        digest = hashlib.sha256()
+        for code in sorted(self.existing):
+            household = self.existing[code]
+            digest.update(repr(_household_state(household)).encode())
+        for household_id in sorted(self.members_of):
+            for member in self.members_of[household_id]:
+                digest.update(repr(_member_state(member)).encode())
+        for row in self.rows:
+            digest.update(repr((row.number, _member_state(row.member) if row.member else None)).encode())
+        return digest.hexdigest()
 
     def belongs_to(self, member: Member) -> str:
         code = self.code_of.get(member.household_id) or member.household.code
@@ -1119,6 +1046,21 @@ class _HouseholdImport:
         self.progress(100)
 
 
+def _state(obj, fields) -> tuple:
+    """What an import reads and writes of a row (every field it imports, the
+    support groups' evidence included), to tell whether it changed since the check."""
+    return (obj.pk, *(getattr(obj, obj._meta.get_field(name).attname) for name in fields
+                      if name not in ("search_key", "updated_at")))
+
+
+def _household_state(household: Household) -> tuple:
+    return (household.code, *_state(household, _HOUSEHOLD_FIELDS))
+
+
+def _member_state(member: Member) -> tuple:
+    return _state(member, _MEMBER_FIELDS)
+
+
 def record_history(model, objects, *, kind: str, user, reason: str, when):
     """django-simple-history rows for rows just written, copied by the database
     from what it stored: one INSERT … SELECT per chunk rather than a Python
@@ -1211,10 +1153,14 @@ def _chunks(values, size=LOOKUP_CHUNK):
 
 
 def estimate_rows(content: bytes) -> int:
+    """Rows of the file, roughly, without reading its cells (a workbook's come
+    from measuring it): this runs in the web request."""
     try:
+        if content.startswith(b"PK\x03\x04"):
+            return max((sheet.estimated_rows for sheet in workbook.read_workbook(content)), default=0)
         return max((sheet.estimated_rows for sheet in read_sheets(content)), default=0)
-    except FileProblem:
-        return 0
+    except (FileProblem, workbook.TooLarge, workbook.Damaged):
+        return 0  # checked inline, where the file is refused with its reason
 
 
 def start_job(*, user, upload) -> ImportJob:
@@ -1285,7 +1231,8 @@ def run_job(job_id: int, *, confirm: bool) -> str:
             with job.file.open("rb") as stored:
                 content = stored.read()
             report = import_households(content=content, file_name=job.file_name, user=job.user,
-                                       dry_run=not confirm, progress=progress)
+                                       dry_run=not confirm, progress=progress,
+                                       checked_against=job.report.get("registry_state", "") if confirm else None)
     except Exception:
         logger.exception("Import job %s failed", job.pk)
         with translation.override(job.language):

@@ -182,7 +182,7 @@ class Member(models.Model):
                                   db_index=False)
     full_name = models.CharField(_("full name"), max_length=100)
     search_key = models.CharField(_("search key"), max_length=100, editable=False, db_index=True)
-    date_of_birth = models.DateField(_("date of birth"), validators=[validators.validate_not_in_future])
+    date_of_birth = models.DateField(_("date of birth"), validators=[validators.validate_birth_date])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNIC_GROUPS, default="01")
     relation = models.CharField(_("relation to head"), max_length=12, choices=Relation.choices)

@@ -5,7 +5,7 @@ expected; normalisers turn what people type into the stored form.
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -71,6 +71,50 @@ def validate_not_in_future(value: date) -> None:
             _("Date %(value)s is in the future."),
             code="future_date",
             params={"value": value.strftime("%d/%m/%Y")},
+        )
+
+
+# Dates nobody could mean (a visit in year 1, a follow-up on 31/12/9999, a
+# member born in 1899) are refused where rows are written: forms, admin,
+# field pages, imports.
+EARLIEST_BIRTH = date(1900, 1, 1)
+VISIT_DAYS_BACK = 365  # a visit is logged within a year of it
+FOLLOW_UP_DAYS_AHEAD = 365  # a follow-up is promised within a year
+
+
+def validate_birth_date(value: date) -> None:
+    """Born on or after 01/01/1900, and not in the future."""
+    if value and value < EARLIEST_BIRTH:
+        raise ValidationError(
+            _("Date of birth %(value)s is before 1900: check the year."),
+            code="birth_before_1900",
+            params={"value": f"{value.day:02d}/{value.month:02d}/{value.year:04d}"},  # strftime drops year 1's zeros
+        )
+    validate_not_in_future(value)
+
+
+def validate_visit_date(value: date) -> None:
+    """A visit being logged happened today or within the last year."""
+    today = timezone.localdate()
+    if value and value > today:
+        raise ValidationError(_("This date is in the future: enter today or an earlier day."), code="future")
+    earliest = today - timedelta(days=VISIT_DAYS_BACK)
+    if value and value < earliest:
+        raise ValidationError(
+            _("A visit is logged within a year: enter a day from %(earliest)s to today."),
+            code="visit_too_old",
+            params={"earliest": earliest.strftime("%d/%m/%Y")},
+        )
+
+
+def validate_follow_up_date(value: date) -> None:
+    """A follow-up is promised within a year from today."""
+    latest = timezone.localdate() + timedelta(days=FOLLOW_UP_DAYS_AHEAD)
+    if value and value > latest:
+        raise ValidationError(
+            _("A follow-up is planned within a year: enter a day up to %(latest)s."),
+            code="follow_up_too_far",
+            params={"latest": latest.strftime("%d/%m/%Y")},
         )
 
 

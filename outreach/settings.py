@@ -4,6 +4,7 @@ Defaults suit a developer's machine (SQLite, tasks run eagerly); production
 sets DEBUG=0, SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL and ALLOWED_HOSTS.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "outreach.middleware.RefuseNulCharacters",  # after the locale, so the refusal is in Vietnamese
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -212,6 +214,11 @@ IMPORT_CONFIRM_DAYS = env.int("IMPORT_CONFIRM_DAYS", default=2)
 # The office's province: its own top-ups on the state's support shares apply (66 = Đắk Lắk).
 OUTREACH_PROVINCE_CODE = env.int("OUTREACH_PROVINCE_CODE", default=66)
 
+# What one uploaded list may hold: rows, and bytes once an xlsx is unpacked
+# (households/workbook.py measures before reading; a 100,000-row list is ~50 MB).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_UNCOMPRESSED_MB = env.int("IMPORT_MAX_UNCOMPRESSED_MB", default=200)
+
 
 # --- Security -------------------------------------------------------------------
 # Production runs with DEBUG=0 behind a TLS proxy; `manage.py check --deploy`
@@ -224,7 +231,12 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Behind nginx every sign-in comes from the proxy's address: set TRUSTED_PROXIES (addresses or
+# networks, comma-separated) to the proxy's, and the lockout reads the client's own address from
+# X-Forwarded-For, only for requests that come from those (outreach/client_ip.py).
+TRUSTED_PROXIES = [ipaddress.ip_network(value.strip(), strict=False)
+                   for value in env.list("TRUSTED_PROXIES", default=[]) if value.strip()]
+AXES_CLIENT_IP_CALLABLE = "outreach.client_ip.client_ip"
 AXES_VERBOSE = False
 
 # The audit trail (who changed what) is kept this long, then trimmed nightly.

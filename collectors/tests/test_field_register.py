@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from collectors.models import Referral
+from collectors.models import Referral, RefusedRegistration
 from collectors.tests import fieldkit as kit
 from households.models import Household, Member
 from households.tests.factories import HouseholdFactory, MemberFactory
@@ -93,12 +93,39 @@ def test_same_name_and_birth_date_in_the_commune_is_a_warning_then_allowed(clien
     assert Household.objects.count() == 2
 
 
-def test_a_citizen_id_already_registered_is_refused_beside_the_field(client, collector):
-    elsewhere = MemberFactory(household=HouseholdFactory(), citizen_id="066079000111", full_name="Lê Văn Xa")
+def test_a_citizen_id_registered_outside_the_area_cannot_be_used_and_nothing_says_it_exists(client, collector, caplog):
+    """The attack: the page said "A person registered outside your area — same
+    citizen ID" and "Member with this Citizen ID already exists.", so a
+    collector could learn who is registered anywhere in the province."""
+    elsewhere = MemberFactory(household=HouseholdFactory(), citizen_id="066079000111", full_name="Lê Văn Xa",
+                              si_number="6601000111")
+    person = {**HEAD, "si_number": "6601000111"}
+    html = register(client, form(collector, person, confirm_new="on")).content.decode()
+    assert "This citizen ID cannot be used here: the office will check it." in html.split(
+        'data-field="citizen_id"')[1][:2500]
+    assert "This social-insurance number cannot be used here: the office will check it." in html.split(
+        'data-field="si_number"')[1][:2500]
+    for leak in ("already exists", "outside your area", "same citizen ID", "may already be registered",
+                 elsewhere.household.code, "Lê Văn Xa"):
+        assert leak not in html
+    assert Household.objects.count() == 1
+    # The office is told who typed whose ID: the citizen ID on the admin's list, the other identifier in the log.
+    refusal = RefusedRegistration.objects.get()
+    assert (refusal.collector, refusal.member, refusal.full_name, refusal.attempts) == (
+        collector, elsewhere, HEAD["full_name"], 1)
+    assert [r.getMessage() for r in caplog.records if "registered outside their area" in r.getMessage()] == [
+        f"Collector {collector.code} (id {collector.pk}) typed the si_number of member {elsewhere.pk}, registered "
+        "outside their area, while registering a household"]
+    register(client, form(collector, person, confirm_new="on"))
+    assert RefusedRegistration.objects.get().attempts == 2
+
+
+def test_a_citizen_id_registered_in_the_area_is_shown_with_its_household(client, collector):
+    mine = kit.household(collector)
+    kit.head_of(mine).__class__.objects.filter(pk=kit.head_of(mine).pk).update(citizen_id="066079000111")
     html = register(client, form(collector, HEAD, confirm_new="on")).content.decode()
     assert "Member with this Citizen ID already exists." in html.split('data-field="citizen_id"')[1][:2500]
-    assert "A person registered outside your area" in html and "same citizen ID" in html
-    assert elsewhere.household.code not in html and "Lê Văn Xa" not in html
+    assert reverse("field:household", args=[mine.pk]) in html and "same citizen ID" in html
     assert Household.objects.count() == 1
 
 

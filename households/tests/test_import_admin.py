@@ -227,3 +227,51 @@ def test_a_checked_file_left_unconfirmed_is_deleted_after_the_confirmation_perio
     confirm(client, recent)
     assert Member.objects.count() == 3
     assert PeriodicTask.objects.get(task="households.expire_unconfirmed_imports").enabled
+
+
+def test_a_confirmation_is_refused_when_the_registry_changed_since_the_check(client, staff, media):
+    """The attack: a member added between the check and the confirmation,
+    holding one of the file's citizen IDs, was silently moved into the
+    imported household and renamed."""
+    from households.tests.factories import HouseholdFactory, MemberFactory
+
+    upload(client, csv_file(family()))
+    job = ImportJob.objects.get()
+    assert job.status == "ready"
+    meanwhile = MemberFactory(household=HouseholdFactory(code="H-OTHER", commune_id=24259), full_name="Lê Thị Mai",
+                              citizen_id=family()[0]["citizen_id"], relation=Member.Relation.HEAD)
+
+    page = confirm(client, job)
+    job.refresh_from_db()
+    assert job.status == "refused"
+    assert ("The registry changed since this file was checked: households or members it names were added or "
+            "changed in the meantime, so nothing was imported. Upload the file again to check it against the "
+            "registry as it is now.") in page.content.decode()
+    meanwhile.refresh_from_db()
+    assert (meanwhile.household.code, meanwhile.full_name) == ("H-OTHER", "Lê Thị Mai")
+    assert Member.objects.count() == 1 and not Household.objects.filter(code="H1").exists()
+
+
+def test_a_change_elsewhere_in_the_registry_does_not_hold_a_confirmation_back(client, staff, media):
+    from households.tests.factories import HouseholdFactory, MemberFactory
+
+    upload(client, csv_file(family()))
+    MemberFactory(household=HouseholdFactory(code="H-OTHER", commune_id=24259), citizen_id="066000000001")
+    confirm(client, ImportJob.objects.get())
+    assert ImportJob.objects.get().status == "done"
+    assert Household.objects.get(code="H1").members.count() == 3
+
+
+def test_a_confirmation_is_refused_when_a_support_group_changed_since_the_check(client, staff, media):
+    """The evidence of a member's support group is part of what the check saw:
+    a pupil marked as such meanwhile would otherwise be imported over."""
+    upload(client, csv_file(family()))
+    confirm(client, ImportJob.objects.get())
+    upload(client, csv_file(family()))
+    job = ImportJob.objects.filter(status="ready").get()
+    Member.objects.filter(full_name="Nguyễn Văn Cường").update(student=True)
+
+    confirm(client, job)
+    job.refresh_from_db()
+    assert job.status == "refused"
+    assert Member.objects.get(full_name="Nguyễn Văn Cường").student is True

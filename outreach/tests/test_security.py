@@ -63,3 +63,44 @@ def test_passwords_must_be_strong():
         with pytest.raises(ValidationError):
             validate_password(weak)
     validate_password("Buôn Ma Thuột 2026 cà phê")
+
+
+def test_behind_the_proxy_a_lockout_is_the_clients_not_everyones(client, settings):
+    """The attack: every sign-in arrives from nginx (127.0.0.1), so five wrong
+    passwords from one phone locked the username on every phone."""
+    import ipaddress
+
+    settings.AXES_ENABLED = True
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1")]
+    collector = CollectorFactory()
+    AssignmentFactory(collector=collector)
+
+    def through_proxy(password, phone):
+        return client.post(reverse("field:login"), {"username": collector.user.username, "password": password},
+                           REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=phone)
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy("wrong", "203.0.113.7")
+    assert through_proxy(PASSWORD, "203.0.113.7").status_code == 429
+    elsewhere = through_proxy(PASSWORD, "198.51.100.20")
+    assert elsewhere.status_code == 302 and elsewhere.url == reverse("field:today")
+
+
+def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(rf, settings):
+    import ipaddress
+
+    from outreach.client_ip import client_ip
+
+    def address(remote, forwarded):
+        return client_ip(rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded))
+
+    settings.TRUSTED_PROXIES = []
+    assert address("198.51.100.20", "203.0.113.7") == "198.51.100.20"  # no proxy configured: the header is anyone's
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    assert address("198.51.100.20", "203.0.113.7") == "198.51.100.20"  # not from the proxy
+    assert address("10.0.0.5", "203.0.113.7") == "203.0.113.7"
+    # What the client wrote itself is to the left of what the proxy appended.
+    assert address("10.0.0.5", "1.2.3.4, 203.0.113.7") == "203.0.113.7"
+    assert address("10.0.0.5", "203.0.113.7, 10.0.0.9") == "203.0.113.7"  # two proxies of ours
+    assert address("10.0.0.5", "") == "10.0.0.5"
+    assert address("10.0.0.5", "not-an-address") == "10.0.0.5"

@@ -1,0 +1,197 @@
+"""Arbitrary JSON and form data thrown at the phone's endpoints and at every
+search box: never a 500 (the test client raises what a view lets through),
+and never a partial write — a request either did all it answers it did, or
+changed nothing."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from collectors.models import Payment, PaymentLine, Visit
+from collectors.tests import fieldkit as kit
+from households.models import Enrolment, Household, Member
+
+pytestmark = pytest.mark.django_db
+
+# Deterministic, so that CI runs the same examples each time; enough to reach past the parsing.
+FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+# Anything a string can hold and a request can carry (lone surrogates cannot be sent as UTF-8),
+# with the characters that broke pages before.
+text = st.sampled_from(["\x00", "Nguy\x00ễn", "²", "%", "'", "\\"]) | st.text(
+    st.characters(exclude_categories=("Cs",)), max_size=30)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
+    max_leaves=8)
+
+
+def rows():
+    return tuple(model.objects.count() for model in (Household, Member, Enrolment, Visit, Payment, PaymentLine))
+
+
+@pytest.fixture
+def collector(client):
+    collector = kit.collector_with_area()
+    kit.phone_login(client, collector)
+    return collector
+
+
+@pytest.fixture
+def household(collector):
+    household = kit.household(collector)
+    kit.cover(kit.head_of(household), ends_in_days=10)
+    return household
+
+
+def plausible(today):
+    """Values a field might take, good and bad, so that examples reach the services too."""
+    return {
+        "client_id": st.uuids().map(str) | text,
+        "outcome": st.sampled_from(["interested", "declined", "will_pay", "enrolled", "nobody_home"]) | json_values,
+        "decline_reason": st.sampled_from(["", "cost", "other"]) | json_values,
+        "visited_on": st.sampled_from([today.isoformat(), (today - timedelta(days=3)).isoformat(), "0001-01-01",
+                                       "9999-12-31"]) | json_values,
+        "follow_up_on": st.sampled_from([(today + timedelta(days=5)).isoformat(), "9999-12-31", ""]) | json_values,
+        "note": text | json_values,
+        "latitude": st.sampled_from(["12.7", "91", "1e400", ""]) | json_values,
+        "longitude": st.sampled_from(["108.2", "-181", "NaN", ""]) | json_values,
+    }
+
+
+def visit_items(today, household_ids):
+    fields = plausible(today)
+    return st.fixed_dictionaries({}, optional={**fields, "household": st.sampled_from(household_ids) | json_values})
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_visit_endpoint_answers_any_json_or_form(client, household, data):
+    today = kit.today()
+    body = data.draw(visit_items(today, [household.pk]) | json_values, label="body")
+    as_form = data.draw(st.booleans(), label="as form")
+    before = rows()
+    url = reverse("field:visit", args=[household.pk])
+    if as_form and isinstance(body, dict):
+        response = client.post(url, {key: value if isinstance(value, str) else json.dumps(value)
+                                     for key, value in body.items()})
+    else:
+        response = client.post(url, json.dumps(body), content_type="application/json",
+                               headers={"accept": "application/json"})
+    assert response.status_code in (200, 201, 302, 400)
+    stored = response.status_code == 201 or (response.status_code == 302 and rows() != before)
+    assert rows() == ((before[0], before[1], before[2], before[3] + 1, *before[4:]) if stored else before)
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_outbox_stores_or_refuses_each_visit_on_its_own(client, collector, household, data):
+    today = kit.today()
+    ids = [household.pk, str(household.pk), household.pk + 1000, "²", "9" * 30, -1]
+    items = data.draw(st.lists(visit_items(today, ids) | json_values, max_size=5), label="items")
+    body = data.draw(st.sampled_from(["visits", "other"]), label="key")
+    before = rows()
+    response = client.post(reverse("field:visits"), json.dumps({body: items}), content_type="application/json",
+                           headers={"accept": "application/json"})
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert rows() == before
+        return
+    results = response.json()["results"]
+    assert len(results) == len(items)
+    created = sum(1 for result in results if result.get("created"))
+    assert all(("id" in result) != ("errors" in result) for result in results)
+    assert rows() == (before[0], before[1], before[2], before[3] + created, *before[4:])
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_payment_page_answers_any_form(client, household, data):
+    today = kit.today()
+    members = [m.pk for m in household.members.all()]
+    fields = {
+        "client_id": st.uuids().map(str) | text,
+        "scheme": st.sampled_from(["bhyt_hgd", "bhxh_tn"]) | text,
+        "members": st.lists(st.sampled_from(members) | st.integers().map(str) | text, max_size=3),
+        "months": st.sampled_from(["1", "3", "6", "12", "0", "-1", "99999999999999999999"]) | text,
+        "income": st.sampled_from(["", "1500000", "-5", "1e9"]) | text,
+        "paid_on": st.sampled_from([today.isoformat(), "0001-01-01", "9999-12-31"]) | text,
+        "receipt_number": text,
+        "amount": st.sampled_from(["0", "1", "99999999999999999999"]) | text,
+        "save": st.just("1"),
+        "preview": st.just("1"),
+    }
+    form = data.draw(st.fixed_dictionaries({}, optional=fields), label="form")
+    before = rows()
+    response = client.post(reverse("field:pay", args=[household.pk]), form,
+                           headers={"hx-request": "true"} if data.draw(st.booleans(), label="htmx") else {})
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert rows() == before
+    else:  # saved: one payment with its lines and its visit
+        after = rows()
+        assert (after[4] - before[4], after[3] - before[3]) == (1, 1) and after[5] > before[5]
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_register_page_answers_any_form(client, collector, data):
+    place = f"village:{collector.test_village.pk}"
+    person = st.fixed_dictionaries({}, optional={
+        "full_name": text, "date_of_birth": st.sampled_from(["1985-05-17", "0001-01-01", "2999-01-01"]) | text,
+        "sex": st.sampled_from(["M", "F"]) | text, "relation": st.sampled_from(["head", "child"]) | text,
+        "ethnicity": st.sampled_from(["01", "12"]) | text,
+        "citizen_id": st.sampled_from(["", "066085012345"]) | text, "si_number": st.sampled_from(["", "66"]) | text,
+        "phone": st.sampled_from(["", "0912345678"]) | text})
+    people = data.draw(st.lists(person, max_size=3), label="people")
+    form = data.draw(st.fixed_dictionaries({}, optional={
+        "client_id": st.uuids().map(str) | text, "place": st.sampled_from([place, "commune:1"]) | text,
+        "address": text, "phone": text, "economic_status": st.sampled_from(["other", "poor"]) | text,
+        "status_year": st.sampled_from(["", "2025", "99999"]) | text, "confirm_new": st.just("on"),
+        "add_member": st.just("1"),
+        "m-TOTAL_FORMS": st.sampled_from([str(len(people)), "abc", "-1", "1000000"]) | text,
+        "m-INITIAL_FORMS": st.sampled_from(["0", "abc"]) | text}), label="form")
+    for n, fields in enumerate(people):
+        form.update({f"m-{n}-{key}": value for key, value in fields.items()})
+    before = rows()
+    response = client.post(reverse("field:register"), form)
+    assert response.status_code in (200, 302)
+    if rows() != before:  # registered: one household, its members, nothing else
+        after = rows()
+        assert response.status_code == 302 and after[0] == before[0] + 1 and after[1] > before[1]
+        assert after[2:] == before[2:]
+
+
+@FUZZ
+@given(term=text)
+def test_the_field_search_boxes_answer_any_text(client, household, term):
+    for url in (reverse("field:find"), reverse("field:referral", args=[household.pk])):
+        response = client.get(url, {"q": term})
+        assert response.status_code == (400 if "\x00" in term else 200)
+
+
+@FUZZ
+@given(term=text)
+def test_the_admin_search_boxes_and_autocomplete_answer_any_text(staff_client, term):
+    for name in ("admin:households_household_changelist", "admin:households_member_changelist",
+                 "admin:households_enrolment_changelist", "admin:collectors_visit_changelist"):
+        response = staff_client.get(reverse(name), {"q": term})
+        assert response.status_code == (400 if "\x00" in term else 200)
+    response = staff_client.get(reverse("admin:autocomplete"), {
+        "term": term, "app_label": "households", "model_name": "member", "field_name": "household"})
+    assert response.status_code == (400 if "\x00" in term else 200)
+
+
+def test_a_valid_visit_still_goes_through(client, household):
+    """The fuzzing's own control: the endpoints are not simply refusing everything."""
+    response = client.post(reverse("field:visit", args=[household.pk]),
+                           json.dumps({"client_id": str(uuid.uuid4()), "outcome": "interested",
+                                       "visited_on": kit.today().isoformat()}),
+                           content_type="application/json", headers={"accept": "application/json"})
+    assert response.status_code == 201
