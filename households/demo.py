@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .contributions import RatesInForce, bhyt_ladder_amounts
+from .contributions import BhytMember, RatesInForce, bhyt_ladder_amounts, quote_bhyt_household
 from .ethnicity import EDE, JRAI, KINH, MNONG
 from .models import Commune, Enrolment, Household, Member, Village
 
@@ -70,6 +70,9 @@ class DemoWorld:
         self.rng = random.Random(seed)
         self.today = today
         self.bhyt_monthly = bhyt_ladder_amounts(rates)
+        # Near-poor members are a state-supported group: outside the ladder, paying what the support leaves.
+        self.near_poor_monthly = quote_bhyt_household(
+            rates, [BhytMember(name="", support_group="near_poor")], months=12).lines[0].monthly_payable
         self.citizen_ids: set[str] = set()
         self.phones: set[str] = set()
         self.si_serial = self.rng.randrange(10_000_000, 50_000_000)
@@ -179,7 +182,8 @@ class DemoWorld:
 
     def _add_cover(self, people: list[DemoMember], status: str):
         """Household health insurance for the members who pay in the household
-        ladder: children under 6 and poor households are covered by the state."""
+        ladder (near-poor households' members as a supported group, outside it):
+        children under 6 and poor households are covered by the state."""
         rng = self.rng
         draw = rng.random()
         if draw < 0.62:
@@ -196,8 +200,11 @@ class DemoWorld:
                 if self._age(member) < 6:
                     continue
                 member.si_number = member.si_number or self._si_number()
-                monthly = self.bhyt_monthly[min(position, len(self.bhyt_monthly) - 1)]
-                position += 1
+                if status == Household.EconomicStatus.NEAR_POOR:
+                    monthly = self.near_poor_monthly
+                else:
+                    monthly = self.bhyt_monthly[min(position, len(self.bhyt_monthly) - 1)]
+                    position += 1
                 member.enrolments.append(dict(
                     scheme=Enrolment.Scheme.BHYT_HOUSEHOLD,
                     card_number=member.si_number,

@@ -106,10 +106,14 @@ def test_households_look_like_dak_lak():
     end_months = {d.month for d in Enrolment.objects.filter(status="active").values_list("coverage_end", flat=True)}
     assert len(end_months) == 12
     assert Enrolment.objects.filter(scheme="bhxh_tn").exists()
-    # Household ladder: 113,850 ₫ for the first member at the 2026 base salary, less for the others
-    # (cover a receipt extended or started has the amount of its day: see the field operation's test).
-    assert set(Enrolment.objects.filter(scheme="bhyt_hgd", payment_lines__isnull=True)
+    # Household ladder: 113,850 ₫ for the first member at the 2026 base salary, less for the others;
+    # near-poor members, a supported group, owe nothing in Đắk Lắk (cover a receipt extended or
+    # started has the amount of its day: see the field operation's test).
+    unpaid = Enrolment.objects.filter(scheme="bhyt_hgd", payment_lines__isnull=True)
+    assert set(unpaid.exclude(member__household__economic_status="near_poor")
                .values_list("monthly_amount", flat=True)) <= {113_850, 79_695, 68_310, 56_925, 45_540}
+    assert set(unpaid.filter(member__household__economic_status="near_poor")
+               .values_list("monthly_amount", flat=True)) == {0}
 
 
 def test_an_enrolment_never_overlaps_another_of_the_same_member_and_scheme():
