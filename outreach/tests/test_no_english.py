@@ -306,3 +306,17 @@ def test_the_nightly_jobs_and_the_roles_have_vietnamese_names(db):
     assert not PeriodicTask.objects.filter(name__contains="nightly").exists()
     assert set(Group.objects.values_list("name", flat=True)) == {
         "Cán bộ BHXH tỉnh", "Quản lý đại lý thu", "Cán bộ xã", "Nhân viên thu"}
+
+
+def test_the_nightly_jobs_schedules_read_in_the_admins_language(staff_client):
+    """cron-descriptor writes "At 01:30 AM" in the server's locale, whatever the admin's language."""
+    from django.urls import reverse
+    from django_celery_beat.models import PeriodicTask
+
+    job = PeriodicTask.objects.get(task="reminders.run_nightly_batch")
+    pages = {language: [staff_client.get(url, headers={"accept-language": language}).content.decode()
+                        for url in (reverse("admin:django_celery_beat_periodictask_change", args=[job.pk]),
+                                    reverse("admin:django_celery_beat_crontabschedule_changelist"))]
+             for language in ("vi", "en")}
+    assert all("Tại 01:30" in page and "At 01:30" not in page for page in pages["vi"])
+    assert all("At 01:30" in page for page in pages["en"])
