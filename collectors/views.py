@@ -355,8 +355,12 @@ def month(request):
 
 
 @require_GET
+@never_cache
 def offline(request):
-    """Shown by the service worker when a page is not on the phone and there is no network."""
+    """Shown by the service worker when a page is not on the phone and there is no network.
+    A signed-in collector's copy (field.js keeps it on the phone) has the header,
+    navigation and outbox of every field page, so waiting visits still go out."""
+    request.collector = active_collector(request.user)
     return render(request, "field/offline.html")
 
 
