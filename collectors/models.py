@@ -564,3 +564,23 @@ class OfficeListEntry(models.Model):
         verbose_name_plural = _("receipts listed")
         constraints = [models.UniqueConstraint(fields=["payment", "form", "period"],
                                                name="office_entry_once_per_form_period")]
+
+
+class Badge(models.Model):
+    """A collector's badge QR: its token opens a public page saying who the
+    collector is (collectors.badges), so that a household can check them;
+    revoked, it opens nothing (a new badge is printed with a new token)."""
+
+    collector = models.ForeignKey(Collector, models.CASCADE, related_name="badges", verbose_name=_("collector"))
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+        constraints = [models.UniqueConstraint(fields=["collector"], condition=Q(revoked_at__isnull=True),
+                                               name="one_live_badge_per_collector")]
+
+    def __str__(self):
+        return str(self.collector)
