@@ -240,6 +240,8 @@ class Visit(models.Model):
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    helped_vssid = models.BooleanField(_("helped install VssID"), default=False, db_default=False)
+    helped_vneid = models.BooleanField(_("helped activate VNeID level 2"), default=False, db_default=False)
     payment = models.ForeignKey(
         Payment, models.SET_NULL, null=True, blank=True, related_name="visits", verbose_name=_("payment")
     )

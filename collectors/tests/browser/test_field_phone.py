@@ -136,3 +136,25 @@ def test_the_offline_page_shows_the_outbox_and_sends_it_when_the_network_returns
     expect(phone.locator("#notice")).to_have_text("Visits waiting on this phone were sent.")
     assert Visit.objects.get().outcome == "nobody_home"
     assert pages == [] and phone.url.endswith("/field/month/")  # sent from here, Today never opened
+
+
+def test_vssid_help_recorded_from_a_visit_shows_on_the_household_and_leaves_today(phone, rules_of_law):
+    collector = kit.collector_with_area()
+    household = kit.household(collector, head="Lê Thị Mai", vssid=False)
+    kit.cover(kit.head_of(household), ends_in_days=200)
+    sign_in(phone, collector.user.username)
+    card = phone.locator(".card", has_text="Lê Thị Mai")
+    expect(card).to_contain_text("neither VssID nor VNeID level 2")
+
+    card.get_by_role("link", name=re.compile("Lê Thị Mai")).click()
+    expect(phone.locator(".card", has_text="Lê Thị Mai").first).to_contain_text("No VssID")
+    phone.get_by_role("link", name="Log a visit").click()
+    phone.get_by_label("interested").check()
+    phone.get_by_label("Helped install VssID").check()
+    phone.get_by_role("button", name="Save the visit").click()
+
+    expect(phone.locator("#notice")).to_have_text("Visit saved.")
+    expect(phone.locator(".card", has_text="Lê Thị Mai").first).to_contain_text("VssID installed")
+    expect(phone.locator(".card", has_text="helped install VssID")).to_be_visible()
+    phone.get_by_role("link", name="Today").click()
+    expect(phone.get_by_text("Lê Thị Mai")).to_have_count(0)
