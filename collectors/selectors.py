@@ -335,31 +335,32 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     wanted = TODAY_PAGE_SIZE * page
     ranked = _ranked_households(collector, area, on, wanted + 1)
     chosen = [household_id for _key, household_id in ranked[wanted - TODAY_PAGE_SIZE:wanted]]
-    households = {
-        h.pk: h
-        for h in area.filter(pk__in=chosen)
-        .select_related("village", "commune")
-        .annotate(
-            last_visit_at=_latest_visit("visited_at"),
-            last_outcome=_latest_visit("outcome"),
-            last_follow_up_on=_latest_visit("follow_up_on"),
-            last_visit_collector_id=_latest_visit("collector_id"),
-        )
-        .prefetch_related(_members_with_cover())
-    }
+    households = {h.pk: h for h in _with_cover_and_last_visit(area.filter(pk__in=chosen))}
     rates = rates_or_none(on)
     reminders = reminder_states(chosen, on=on)
     villages: dict[str, list[TodayLine]] = {}
     for household_id in chosen:
         household = households[household_id]
-        dues = _dues(household, collector, on)
-        bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
-                           and d.kind != PROSPECT)
-        line = TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly,
-                         reminders.get(household_id))
+        line = _line(household, collector, on, rates, reminders.get(household_id))
         place = str(household.village.name if household.village else household.commune.name)
         villages.setdefault(place, []).append(line)
     return TodayPage(list(villages.items()), page, has_more=len(ranked) > wanted)
+
+
+def _with_cover_and_last_visit(households):
+    """What Today's card of each household needs, in three queries."""
+    return (households.select_related("village", "commune")
+            .annotate(last_visit_at=_latest_visit("visited_at"), last_outcome=_latest_visit("outcome"),
+                      last_follow_up_on=_latest_visit("follow_up_on"),
+                      last_visit_collector_id=_latest_visit("collector_id"))
+            .prefetch_related(_members_with_cover()))
+
+
+def _line(household: Household, collector: Collector, on: date, rates, reminder=None) -> TodayLine:
+    dues = _dues(household, collector, on)
+    bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
+                       and d.kind != PROSPECT)
+    return TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly, reminder)
 
 
 # --- one household -----------------------------------------------------------
@@ -422,16 +423,15 @@ def household_with_members(area, pk: int) -> Household:
 # --- search ------------------------------------------------------------------
 
 
-def find_households(area, term: str) -> tuple[list[Household], bool]:
+def find_households(collector: Collector, area, term: str, *, on: date) -> tuple[list[TodayLine], bool]:
     """Households of the area with a member matching `term` (a name typed
-    without diacritics, phone, citizen ID, social-insurance or card number)."""
+    without diacritics, phone, citizen ID, social-insurance or card number),
+    each with its reasons to visit and amount due as Today shows them."""
     if not term.strip():
         return [], False
-    found = list(
-        search_households(area, term).select_related("village").prefetch_related("members")
-        .order_by("code")[:SEARCH_LIMIT + 1]
-    )
-    return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+    found = list(_with_cover_and_last_visit(search_households(area, term)).order_by("code")[:SEARCH_LIMIT + 1])
+    rates = rates_or_none(on) if found else None
+    return [_line(h, collector, on, rates) for h in found[:SEARCH_LIMIT]], len(found) > SEARCH_LIMIT
 
 
 def find_members(area, term: str, *, exclude_household=None) -> list[Member]:

@@ -102,8 +102,8 @@ def today(request):
 @require_GET
 def find(request):
     term = request.GET.get("q", "").strip()[:100]
-    households, more = selectors.find_households(request.area, term)
-    return render(request, "field/find.html", {"term": term, "households": households, "more": more})
+    lines, more = selectors.find_households(request.collector, request.area, term, on=timezone.localdate())
+    return render(request, "field/find.html", {"term": term, "lines": lines, "more": more})
 
 
 @collector_required
