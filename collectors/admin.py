@@ -14,6 +14,7 @@ from households.text import mask
 from outreach.access import agent_scope, collector_scope, is_provincial_staff, may_assign, visible_collectors
 from outreach.scoped_admin import AgentScopedAdmin, CollectorScopedAdmin, HistoryAdmin, HouseholdScopedAdmin
 
+from .admin_badges import print_badges, revoke_badges_action
 from .models import Agent, Assignment, Collector, Payment, PaymentLine, Referral, Target, Visit
 from .models import CommissionRate, RefusedRegistration, TrainingAttendance, TrainingCourse, TrainingSession
 from .payments import cancel_payment
@@ -119,6 +120,7 @@ class CollectorAdmin(RegistryImportExportMixin, CollectorScopedAdmin):
     search_fields = ["full_name", "code", "user__username"]
     autocomplete_fields = ["user", "agent"]
     inlines = [AssignmentInline]
+    actions = [print_badges, revoke_badges_action]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

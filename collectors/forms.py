@@ -63,6 +63,8 @@ class VisitForm(forms.Form):
                                   max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180,
                                    max_digits=9, decimal_places=6)
+    helped_vssid = forms.BooleanField(label=_("Helped install VssID"), required=False)
+    helped_vneid = forms.BooleanField(label=_("Helped activate VNeID level 2"), required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"client_id": uuid.uuid4(), "visited_on": timezone.localdate()})

@@ -240,6 +240,8 @@ class Visit(models.Model):
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    helped_vssid = models.BooleanField(_("helped install VssID"), default=False, db_default=False)
+    helped_vneid = models.BooleanField(_("helped activate VNeID level 2"), default=False, db_default=False)
     payment = models.ForeignKey(
         Payment, models.SET_NULL, null=True, blank=True, related_name="visits", verbose_name=_("payment")
     )
@@ -581,3 +583,23 @@ class OfficeListEntry(models.Model):
         verbose_name_plural = _("receipts listed")
         constraints = [models.UniqueConstraint(fields=["payment", "form", "period"],
                                                name="office_entry_once_per_form_period")]
+
+
+class Badge(models.Model):
+    """A collector's badge QR: its token opens a public page saying who the
+    collector is (collectors.badges), so that a household can check them;
+    revoked, it opens nothing (a new badge is printed with a new token)."""
+
+    collector = models.ForeignKey(Collector, models.CASCADE, related_name="badges", verbose_name=_("collector"))
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+        constraints = [models.UniqueConstraint(fields=["collector"], condition=Q(revoked_at__isnull=True),
+                                               name="one_live_badge_per_collector")]
+
+    def __str__(self):
+        return str(self.collector)

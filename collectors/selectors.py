@@ -104,7 +104,7 @@ RECEIPTS_LIMIT = 500
 class Due:
     """One reason to visit a household today."""
 
-    kind: str  # EXPIRING, LAPSED, FOLLOW_UP or PROSPECT
+    kind: str  # EXPIRING, LAPSED, FOLLOW_UP, PROSPECT or DIGITAL_ID
     day: date | None = None  # cover end, or the promised date
     days: int = 0  # days from today to `day` (negative: past)
     scheme: str = ""
@@ -123,6 +123,9 @@ class Due:
 
 
 EXPIRING, LAPSED, FOLLOW_UP, PROSPECT = "expiring", "lapsed", "follow_up", "prospect"
+# An insured member with neither VssID nor VNeID level 2 cannot show the electronic card
+# (RULES.md, since 2026-02-13): a reason to visit after every other.
+DIGITAL_ID = "digital_id"
 
 
 @dataclass
@@ -204,6 +207,10 @@ def _ranked_households(collector: Collector, area, on: date, limit: int) -> list
         .order_by("commune_id", "village_id", "code")
         .values_list("pk", flat=True)[:limit]
     )
+    without_digital_id = (
+        Member.objects.filter(_insured_without_digital_id(on), household__in=area)
+        .order_by("household_id").values_list("household_id", flat=True).distinct()[:limit]
+    )
     # A dated reason first, the earliest date first; on one day covers before promises, each in its own order.
     dated = [((0, day, 0, enrolment_id), household_id) for day, enrolment_id, household_id in covers]
     dated += [((0, day, 1, household_id), household_id) for day, household_id in follow_ups]
@@ -212,7 +219,16 @@ def _ranked_households(collector: Collector, area, on: date, limit: int) -> list
         ranked[household_id] = min(ranked.get(household_id, key), key)
     for position, household_id in enumerate(prospects):
         ranked.setdefault(household_id, (1, position))
+    for position, household_id in enumerate(without_digital_id):
+        ranked.setdefault(household_id, (2, position))
     return sorted((key, household_id) for household_id, key in ranked.items())
+
+
+def _insured_without_digital_id(on: date):
+    """Members covered today (any scheme) with neither VssID nor VNeID level 2."""
+    covered = Enrolment.objects.filter(member_id=OuterRef("pk"), coverage_start__lte=on, coverage_end__gte=on).exclude(
+        status=Enrolment.Status.CANCELLED)
+    return Q(vssid_installed=False, vneid_level2=False) & Q(Exists(covered))
 
 
 def _uninsured(on: date):
@@ -272,11 +288,16 @@ def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
                 and (bhyt is None or bhyt.coverage_end < start)
                 and not member.insured_elsewhere):
             add(PROSPECT, Enrolment.Scheme.BHYT_HOUSEHOLD, member)
+        if not (member.vssid_installed or member.vneid_level2) and any(
+                e.coverage_start <= on <= e.coverage_end and e.status != Enrolment.Status.CANCELLED
+                for e in member.enrolments.all()):
+            add(DIGITAL_ID, "", member)
     listed = list(dues.values())
     if (household.last_visit_collector_id == collector.pk and household.last_follow_up_on
             and household.last_follow_up_on <= on):
         listed.append(Due(FOLLOW_UP, household.last_follow_up_on, (household.last_follow_up_on - on).days))
-    return sorted(listed, key=lambda d: (d.kind == PROSPECT, d.day or date.max))
+    later = {PROSPECT: 1, DIGITAL_ID: 2}
+    return sorted(listed, key=lambda d: (later.get(d.kind, 0), d.day or date.max))
 
 
 def _renewal_for(household: Household, dues: list[Due], on: date, rates) -> object | None:
@@ -314,31 +335,32 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     wanted = TODAY_PAGE_SIZE * page
     ranked = _ranked_households(collector, area, on, wanted + 1)
     chosen = [household_id for _key, household_id in ranked[wanted - TODAY_PAGE_SIZE:wanted]]
-    households = {
-        h.pk: h
-        for h in area.filter(pk__in=chosen)
-        .select_related("village", "commune")
-        .annotate(
-            last_visit_at=_latest_visit("visited_at"),
-            last_outcome=_latest_visit("outcome"),
-            last_follow_up_on=_latest_visit("follow_up_on"),
-            last_visit_collector_id=_latest_visit("collector_id"),
-        )
-        .prefetch_related(_members_with_cover())
-    }
+    households = {h.pk: h for h in _with_cover_and_last_visit(area.filter(pk__in=chosen))}
     rates = rates_or_none(on)
     reminders = reminder_states(chosen, on=on)
     villages: dict[str, list[TodayLine]] = {}
     for household_id in chosen:
         household = households[household_id]
-        dues = _dues(household, collector, on)
-        bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
-                           and d.kind != PROSPECT)
-        line = TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly,
-                         reminders.get(household_id))
+        line = _line(household, collector, on, rates, reminders.get(household_id))
         place = str(household.village.name if household.village else household.commune.name)
         villages.setdefault(place, []).append(line)
     return TodayPage(list(villages.items()), page, has_more=len(ranked) > wanted)
+
+
+def _with_cover_and_last_visit(households):
+    """What Today's card of each household needs, in three queries."""
+    return (households.select_related("village", "commune")
+            .annotate(last_visit_at=_latest_visit("visited_at"), last_outcome=_latest_visit("outcome"),
+                      last_follow_up_on=_latest_visit("follow_up_on"),
+                      last_visit_collector_id=_latest_visit("collector_id"))
+            .prefetch_related(_members_with_cover()))
+
+
+def _line(household: Household, collector: Collector, on: date, rates, reminder=None) -> TodayLine:
+    dues = _dues(household, collector, on)
+    bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
+                       and d.kind != PROSPECT)
+    return TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly, reminder)
 
 
 # --- one household -----------------------------------------------------------
@@ -401,16 +423,15 @@ def household_with_members(area, pk: int) -> Household:
 # --- search ------------------------------------------------------------------
 
 
-def find_households(area, term: str) -> tuple[list[Household], bool]:
+def find_households(collector: Collector, area, term: str, *, on: date) -> tuple[list[TodayLine], bool]:
     """Households of the area with a member matching `term` (a name typed
-    without diacritics, phone, citizen ID, social-insurance or card number)."""
+    without diacritics, phone, citizen ID, social-insurance or card number),
+    each with its reasons to visit and amount due as Today shows them."""
     if not term.strip():
         return [], False
-    found = list(
-        search_households(area, term).select_related("village").prefetch_related("members")
-        .order_by("code")[:SEARCH_LIMIT + 1]
-    )
-    return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+    found = list(_with_cover_and_last_visit(search_households(area, term)).order_by("code")[:SEARCH_LIMIT + 1])
+    rates = rates_or_none(on) if found else None
+    return [_line(h, collector, on, rates) for h in found[:SEARCH_LIMIT]], len(found) > SEARCH_LIMIT
 
 
 def find_members(area, term: str, *, exclude_household=None) -> list[Member]:

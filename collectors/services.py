@@ -48,15 +48,19 @@ def log_visit(
     follow_up_on: date | None = None,
     latitude=None,
     longitude=None,
+    helped_vssid: bool = False,
+    helped_vneid: bool = False,
     payment: Payment | None = None,
 ) -> tuple[Visit, bool]:
     """Store a visit once: the same `client_id` sent again (a retry, the
-    phone's outbox) returns the visit stored the first time. Returns (visit, created)."""
+    phone's outbox) returns the visit stored the first time. Returns (visit, created).
+    Help with VssID or VNeID is recorded on the household's members too."""
     check_in_area(collector, household)
     visit = Visit(
         client_id=client_id, collector=collector, household=household, visited_at=visit_time(visited_on),
         outcome=outcome, decline_reason=decline_reason if outcome == Visit.Outcome.DECLINED else "", note=note,
         follow_up_on=follow_up_on, latitude=latitude, longitude=longitude, payment=payment,
+        helped_vssid=helped_vssid, helped_vneid=helped_vneid,
     )
     # The form checked the rows it names; this keeps every other way in honest too. The client
     # id's uniqueness is left to the database and the one CHECK constraint is tested here in
@@ -68,12 +72,28 @@ def log_visit(
     try:
         with transaction.atomic():  # a savepoint when the caller holds a transaction
             visit.save()
+            _record_digital_id_help(household, vssid=helped_vssid, vneid=helped_vneid)
     except IntegrityError:  # this id was stored before: a retry, or the outbox sending again
         existing = _existing_visit(client_id, collector)
         if existing is None:
             raise
         return existing, False
     return visit, True
+
+
+
+def _record_digital_id_help(household: Household, *, vssid: bool, vneid: bool) -> None:
+    """The collector helped the household's members set up VssID / VNeID level 2
+    (one tap for the household, as it is done sitting together)."""
+    if not (vssid or vneid):
+        return
+    for member in Member.objects.filter(household=household):  # saved one by one: the history keeps who and when
+        changed = [name for name, helped in (("vssid_installed", vssid), ("vneid_level2", vneid))
+                   if helped and not getattr(member, name)]
+        for name in changed:
+            setattr(member, name, True)
+        if changed:
+            member.save(update_fields=[*changed, "updated_at"])
 
 
 @transaction.atomic

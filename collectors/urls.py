@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import receipt_views, views
+from . import install_views, receipt_views, views
 
 app_name = "field"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("receipt/<int:pk>/pdf/", receipt_views.receipt_pdf_view, name="receipt_pdf"),
     path("offline/", views.offline, name="offline"),
     path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", install_views.manifest, name="manifest"),
 ]

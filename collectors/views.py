@@ -134,8 +134,8 @@ def today(request):
 @require_GET
 def find(request):
     term = request.GET.get("q", "").strip()[:100]
-    households, more = selectors.find_households(request.area, term)
-    return render(request, "field/find.html", {"term": term, "households": households, "more": more})
+    lines, more = selectors.find_households(request.collector, request.area, term, on=timezone.localdate())
+    return render(request, "field/find.html", {"term": term, "lines": lines, "more": more})
 
 
 @collector_required
@@ -419,8 +419,12 @@ def month(request):
 
 
 @require_GET
+@never_cache
 def offline(request):
-    """Shown by the service worker when a page is not on the phone and there is no network."""
+    """Shown by the service worker when a page is not on the phone and there is no network.
+    A signed-in collector's copy (field.js keeps it on the phone) has the header,
+    navigation and outbox of every field page, so waiting visits still go out."""
+    request.collector = active_collector(request.user)
     return render(request, "field/offline.html")
 
 

@@ -202,6 +202,10 @@ class Member(models.Model):
         help_text=_("Has health insurance through an employer, a pension, the state budget or another group: "
                     "not counted in the household and pays nothing here."),
     )
+    # Since 2026-02-13 the health-insurance card is electronic (RULES.md): to show it the
+    # person needs the VssID app or a level-2 VNeID account; collectors help set them up.
+    vssid_installed = models.BooleanField(_("VssID installed"), default=False, db_default=False)
+    vneid_level2 = models.BooleanField(_("VNeID level 2 active"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -48,6 +48,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML and JSON go to the phone gzip-compressed (static files: WhiteNoise's own,
+    # precompressed). Against BREACH, Django's GZipMiddleware (4.2+; here 5.2)
+    # pads each response with a random-length gzip filename field ("Heal the
+    # Breach", max_random_bytes=100), and CSRF tokens are masked per response.
+    "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

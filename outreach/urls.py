@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from collectors import receipt_views
+from collectors import badge_views, receipt_views
 from collectors import views as field_views
 from outreach.health import healthz
 
@@ -24,4 +24,6 @@ urlpatterns = [
     # The household's receipt link: the token opens that receipt only, no sign-in.
     path("r/<str:token>/", receipt_views.household_receipt, name="household_receipt"),
     path("r/<str:token>/pdf/", receipt_views.household_receipt_pdf, name="household_receipt_pdf"),
+    # A collector's badge QR: the token shows who the collector is, nothing else.
+    path("badge/<str:token>/", badge_views.badge_check, name="badge_check"),
 ]

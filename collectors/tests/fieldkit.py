@@ -25,14 +25,15 @@ def collector_with_area(**fields):
 
 
 def household(collector, *, village=None, status=Household.EconomicStatus.OTHER, head="Nguyễn Thị Hiền",
-              **fields) -> Household:
-    """A household of the collector's area with its head (born 1985)."""
+              vssid=True, **fields) -> Household:
+    """A household of the collector's area with its head (born 1985), who has
+    VssID unless `vssid=False` (else a covered head is on Today for it)."""
     village = village or collector.test_village
     found = HouseholdFactory(commune=village.commune, village=village, economic_status=status,
                              status_year=None if status == Household.EconomicStatus.OTHER else today().year,
                              **fields)
     MemberFactory(household=found, full_name=head, relation=Member.Relation.HEAD, sex=Member.Sex.FEMALE,
-                  date_of_birth=date(1985, 5, 17))
+                  date_of_birth=date(1985, 5, 17), vssid_installed=vssid)
     return found
 
 
@@ -41,6 +42,7 @@ def head_of(household_) -> Member:
 
 
 def add_member(household_, name="Trần Văn Bình", born=date(1983, 2, 1), relation=Member.Relation.SPOUSE, **fields):
+    fields.setdefault("vssid_installed", True)  # as the head: see household()
     return MemberFactory(household=household_, full_name=name, date_of_birth=born, relation=relation, **fields)
 
 

@@ -15,7 +15,8 @@ from households.models import Enrolment, Member
 from households.quotes import renewal_quote
 
 pytestmark = pytest.mark.django_db
-SEARCH_QUERIES = 5  # session, user with collector, area, households, their members
+# 9 since Find shows the cover state and amount due as Today: their cover and the 3 rates in force.
+SEARCH_QUERIES = 9  # session, user with collector, area, households, their members, cover, 3 rates
 HOUSEHOLD_QUERIES = 10  # session, user with collector, area, household, members, cover, 3 rates, visits
 
 
@@ -49,6 +50,20 @@ def test_a_household_is_found_by_name_without_accents_phone_or_any_number(client
 
 def test_a_search_that_finds_nothing_says_so(client, hien):
     assert "No household in your area matches “tran van an”" in find(client, "tran van an")
+
+
+def test_find_shows_the_cover_state_and_amount_due_as_today_does(client, collector, hien):
+    covered = kit.household(collector, head="Nguyễn Văn Đủ")
+    kit.cover(kit.head_of(covered), ends_in_days=300)
+    html = find(client, "nguyen")
+    today = client.get(reverse("field:today")).content.decode()
+    end = (kit.today() + timedelta(days=20)).strftime("%d/%m/%Y")
+    due = f"Nguyễn Thị Hiền: health-insurance card ends {end}"
+    amount = format_vnd(renewal_quote(household=hien, day=kit.today()).total)
+    assert due in html and due in today
+    assert amount in html and amount in today
+    card = html[html.index("Nguyễn Văn Đủ"):]
+    assert "Nothing due" in card[:card.index("</a>")]
 
 
 def test_search_lists_mask_phone_numbers(client, hien):

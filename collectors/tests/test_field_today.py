@@ -18,7 +18,8 @@ from households.quotes import renewal_quote
 from households.tests.factories import VillageFactory
 
 pytestmark = pytest.mark.django_db
-TODAY_QUERIES = 13  # session, user with collector, area, 3 rankings, households, members, cover, 3 rates, reminders
+# 14: a fourth ranking since insured members without VssID or VNeID level 2 are a reason to visit.
+TODAY_QUERIES = 14  # session, user with collector, area, 4 rankings, households, members, cover, 3 rates, reminders
 
 
 @pytest.fixture
@@ -217,3 +218,25 @@ def test_a_member_insured_by_another_scheme_is_no_prospect(client, collector):
     household = kit.household(collector, head="Pensioner Head")
     Member.objects.filter(pk=kit.head_of(household).pk).update(insured_elsewhere=True)
     assert "Pensioner Head" not in page(client)
+
+
+def test_insured_members_without_vssid_or_vneid_are_listed_after_every_other_reason(client, collector):
+    no_app = kit.household(collector, head="No App Yet", vssid=False)
+    kit.cover(kit.head_of(no_app), ends_in_days=200)
+    kit.household(collector, head="Not Insured Yet")
+    has_vneid = kit.household(collector, head="Has Vneid", vssid=False)
+    Member.objects.filter(household=has_vneid).update(vneid_level2=True)
+    kit.cover(kit.head_of(has_vneid), ends_in_days=200)
+    due = kit.household(collector, head="Due Soon")
+    kit.cover(kit.head_of(due), ends_in_days=5)
+    html = client.get(reverse("field:today")).content.decode()
+    assert "No App Yet: neither VssID nor VNeID level 2, needed to show the card" in html
+    assert "Has Vneid" not in html
+    assert html.index("Due Soon") < html.index("Not Insured Yet") < html.index("No App Yet")
+
+
+def test_the_digital_id_reason_is_in_vietnamese(client, collector):
+    kit.cover(kit.head_of(kit.household(collector, head="No App Yet", vssid=False)), ends_in_days=200)
+    client.cookies["django_language"] = "vi"
+    html = client.get(reverse("field:today")).content.decode()
+    assert "No App Yet: chưa có VssID hay VNeID mức 2 để xuất trình thẻ" in html

@@ -241,3 +241,23 @@ def test_a_batch_runs_a_fixed_number_of_queries_per_visit(client, collector, siz
     with django_assert_num_queries(4 + 2 + 3 * size):
         results = post_batch(client, [data(household=h.pk) for h in households]).json()["results"]
     assert all(r["created"] for r in results) and Visit.objects.count() == size
+
+
+def test_helping_with_vssid_from_a_visit_records_it_on_the_households_members(client, collector):
+    household = kit.household(collector, vssid=False)
+    kit.add_member(household, vssid_installed=False)
+    other = kit.household(collector, head="Someone Else", vssid=False)
+    response = post_json(client, household, data(helped_vssid="on"))  # as the outbox sends a ticked box
+    assert response.status_code == 201
+    visit = Visit.objects.get()
+    assert (visit.helped_vssid, visit.helped_vneid) == (True, False)
+    assert list(household.members.values_list("vssid_installed", "vneid_level2")) == [(True, False)] * 2
+    assert not kit.head_of(other).vssid_installed
+    assert "helped install VssID" in client.get(reverse("field:household", args=[household.pk])).content.decode()
+
+
+def test_a_visit_without_help_changes_no_member(client, collector):
+    household = kit.household(collector, vssid=False)
+    client.post(url(household), data(helped_vneid=""))
+    assert Visit.objects.get().helped_vneid is False
+    assert list(household.members.values_list("vssid_installed", "vneid_level2")) == [(False, False)]

@@ -223,6 +223,7 @@ MAY_CHANGE = {
         "collectors.assignment": "collector__agent__managers",
         "collectors.historicalassignment": "collector__agent__managers",
         "collectors.target": "collector__agent__managers",
+        "collectors.badge": "collector__agent__managers",  # prints or revokes their collectors' badges
         "admin.logentry": "user",  # what they changed is logged
     },
 }

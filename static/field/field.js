@@ -20,6 +20,13 @@
     // A shared phone: the next person must not find the last one's pages.
     caches.delete("field-pages");
   }
+  if (user && body.dataset.page !== "offline" && window.caches && navigator.onLine) {
+    // The collector's own "no network" page (header, navigation, outbox), shown by
+    // the service worker for a page not on the phone; gone at the next sign-in.
+    caches.open("field-pages").then(function (cache) {
+      return cache.match(body.dataset.offline).then(function (kept) { return kept || cache.add(body.dataset.offline); });
+    }).catch(function () { /* tried again on the next page */ });
+  }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();

@@ -2,9 +2,10 @@
    Pages: network first, the last copy on the phone when there is no network,
    so that a household opened before can still get a visit logged offline.
    Static files: from the phone, refreshed in the background.
-   Visits waiting to be sent live in the pages' outbox (field.js), not here. */
+   Visits waiting to be sent live in the pages' outbox (field.js), not here;
+   the offline page shows that outbox and sends it when the network returns. */
 "use strict";
-var VERSION = "field-v1";
+var VERSION = "field-v2";
 var STATIC_CACHE = "field-static-" + VERSION;
 var PAGE_CACHE = "field-pages";
 var SCOPE = new URL(self.registration.scope).pathname;  // "/field/"
@@ -40,7 +41,10 @@ function fromNetworkThenPhone(request) {
     return response;
   }).catch(function () {
     return caches.match(request, {ignoreVary: true}).then(function (kept) {
-      return kept || caches.match(OFFLINE, {ignoreVary: true});
+      if (kept) return kept;
+      // The signed-in collector's offline page (with the outbox, kept by field.js), else the one installed.
+      return caches.open(PAGE_CACHE).then(function (cache) { return cache.match(OFFLINE, {ignoreVary: true}); })
+        .then(function (own) { return own || caches.match(OFFLINE, {ignoreVary: true}); });
     });
   });
 }

@@ -103,3 +103,58 @@ def test_take_a_payment_seeing_the_amount_before_saving(phone, collector):
     payment = Payment.objects.get()
     assert (payment.amount, payment.months, payment.collector) == (1_161_270, 6, collector)
     assert Visit.objects.get().payment == payment
+
+
+def test_the_offline_page_shows_the_outbox_and_sends_it_when_the_network_returns(phone, collector):
+    sign_in(phone, collector.user.username)
+    household_url = f"/field/h/{collector.test_household.pk}/"
+    phone.goto(household_url + "visit/")
+    phone.evaluate("navigator.serviceWorker.ready")
+    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.reload()  # now kept on the phone, and so is the collector's offline page
+    phone.wait_for_function("caches.open('field-pages').then(c => c.match('/field/offline/')).then(Boolean)")
+
+    phone.context.set_offline(True)
+    phone.goto(household_url + "visit/")
+    phone.get_by_label("nobody home").check()
+    phone.get_by_role("button", name="Save the visit").click()
+    expect(phone.locator("#outbox")).to_contain_text("Waiting to send: 1")
+
+    response = phone.goto("/field/month/")  # never opened: not on the phone
+    assert response.from_service_worker
+    expect(phone.get_by_role("heading", level=1)).to_have_text("No network")
+    expect(phone.get_by_role("banner")).to_contain_text(collector.full_name)
+    expect(phone.get_by_role("navigation").get_by_role("link", name="Today")).to_be_visible()
+    outbox = phone.locator("#outbox")
+    expect(outbox).to_contain_text("Waiting to send: 1")
+    expect(outbox).to_contain_text("nobody home")
+
+    pages = []
+    phone.on("request", lambda request: pages.append(request.url) if request.is_navigation_request() else None)
+    phone.context.set_offline(False)
+    expect(outbox).to_be_hidden()
+    expect(phone.locator("#notice")).to_have_text("Visits waiting on this phone were sent.")
+    assert Visit.objects.get().outcome == "nobody_home"
+    assert pages == [] and phone.url.endswith("/field/month/")  # sent from here, Today never opened
+
+
+def test_vssid_help_recorded_from_a_visit_shows_on_the_household_and_leaves_today(phone, rules_of_law):
+    collector = kit.collector_with_area()
+    household = kit.household(collector, head="Lê Thị Mai", vssid=False)
+    kit.cover(kit.head_of(household), ends_in_days=200)
+    sign_in(phone, collector.user.username)
+    card = phone.locator(".card", has_text="Lê Thị Mai")
+    expect(card).to_contain_text("neither VssID nor VNeID level 2")
+
+    card.get_by_role("link", name=re.compile("Lê Thị Mai")).click()
+    expect(phone.locator(".card", has_text="Lê Thị Mai").first).to_contain_text("No VssID")
+    phone.get_by_role("link", name="Log a visit").click()
+    phone.get_by_label("interested").check()
+    phone.get_by_label("Helped install VssID").check()
+    phone.get_by_role("button", name="Save the visit").click()
+
+    expect(phone.locator("#notice")).to_have_text("Visit saved.")
+    expect(phone.locator(".card", has_text="Lê Thị Mai").first).to_contain_text("VssID installed")
+    expect(phone.locator(".card", has_text="helped install VssID")).to_be_visible()
+    phone.get_by_role("link", name="Today").click()
+    expect(phone.get_by_text("Lê Thị Mai")).to_have_count(0)
