@@ -83,3 +83,17 @@ def test_call_sms_and_zalo_from_today_and_from_the_household_page(phone, collect
     expect(member["SMS"]).to_have_attribute("href", "sms:0987654321")
     for link in (*household.values(), *member.values()):
         assert link.bounding_box()["height"] >= MIN_TAP
+
+
+def test_the_receipt_fits_the_phone_for_the_collector_and_the_household(phone, collector, live_server):
+    """Its table's total row once pushed the page out to 411 px."""
+    from collectors.models import PaymentLine
+    from collectors.receipts import link_for
+
+    payment = receipt(collector, collector.test_household, "BL-2026-000124", 12_345_678, new_people=2)
+    PaymentLine.objects.filter(payment=payment).update(amount=6_172_839, monthly_amount=514_403, monthly_support=98_765)
+    sign_in(phone, collector.user.username)
+    for url in (f"/field/receipt/{payment.pk}/", f"/r/{link_for(payment).token}/"):
+        phone.goto(url)
+        expect(phone.get_by_text("12.345.678 ₫").first).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
