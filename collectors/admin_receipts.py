@@ -15,14 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from households.contributions import format_vnd
-from households.models import ExportLog
 from outreach.access import collector_scope, is_provincial_staff, visible_collectors
 from outreach.scoped_admin import HouseholdScopedAdmin
 
+from .admin import AgentFilter
 from .handovers import collectors_holding, receipt_numbers, record_handover
 from .models import Agent, CashHeld, Handover, HandoverReceipt, OfficeList, ReceiptLink
 from .office_confirmation import import_confirmation
-from .office_lists import file_name, month_of, produce_lists, render_list
+from .office_lists import file_name, log_export, month_of, produce_lists, sent_file
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -78,7 +78,7 @@ class HandoverAdmin(admin.ModelAdmin):
     afterwards: its receipts are locked against cancelling."""
 
     list_display = ["handed_on", "collector", "agent", "total_display", "receipt_count", "received_by", "recorded_by"]
-    list_filter = ["agent", "handed_on"]
+    list_filter = [("agent", AgentFilter), "handed_on"]  # a manager's own agent only
     list_select_related = ["collector", "agent", "recorded_by"]
     search_fields = ["collector__full_name", "collector__code", "receipts__payment__receipt_number"]
     inlines = [HandoverReceiptInline]
@@ -183,12 +183,12 @@ class OfficeListAdmin(admin.ModelAdmin):
     """Lists produced for the office (from the agent's page); each can be downloaded again."""
 
     list_display = ["produced_at", "form", "agent", "period_display", "produced_by", "receipt_count", "download"]
-    list_filter = ["form", "agent"]
+    list_filter = ["form", ("agent", AgentFilter)]  # a manager's own agent only
     list_select_related = ["agent", "produced_by"]
     readonly_fields = ["agent", "form", "form_version", "period", "produced_at", "produced_by"]
 
     def get_queryset(self, request):
-        return (super().get_queryset(request).filter(agent__in=_agents_of(request.user))
+        return (super().get_queryset(request).filter(agent__in=_agents_of(request.user)).defer("content")
                 .annotate(receipt_count=Count("entries")))
 
     def has_add_permission(self, request):
@@ -237,10 +237,8 @@ class OfficeListAdmin(admin.ModelAdmin):
 
     def download_view(self, request, pk):
         office_list = get_object_or_404(self.get_queryset(request).select_related("agent", "produced_by"), pk=pk)
-        content, rows = render_list(office_list)
-        ExportLog.objects.create(user=request.user, resource=office_list.form, format="xlsx", row_count=rows,
-                                 personal_data=True, filters={"agent": office_list.agent.code,
-                                                              "period": office_list.period.strftime("%Y-%m")})
+        content, rows = sent_file(office_list)  # the file as it went to the office, not the registry of today
+        log_export(office_list, user=request.user, rows=rows)
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{file_name(office_list)}"'
         return response
@@ -248,8 +246,10 @@ class OfficeListAdmin(admin.ModelAdmin):
 
 class ConfirmationForm(forms.Form):
     file = forms.FileField(label=_("the office's confirmation (xlsx or csv)"), help_text=_(
-        "Columns: citizen ID (Số CCCD/ĐDCN, required), social-insurance number (Mã số BHXH), card number "
-        "(Số thẻ BHYT), cover from (Từ ngày), cover until (Đến ngày)."))
+        "Columns: citizen ID (Số CCCD/ĐDCN, required), scheme (Loại hình: BHYT or BHXH), social-insurance number "
+        "(Mã số BHXH), card number (Số thẻ BHYT), cover from (Từ ngày), cover until (Đến ngày). Without a scheme, "
+        "a row with a card number confirms BHYT, and one with a social-insurance number and dates but no card "
+        "number confirms BHXH."))
 
 
 def confirmation_view(model_admin, request):

@@ -198,6 +198,10 @@ class PaymentLine(models.Model):
     previous_status = models.CharField(_("status before"), max_length=10, blank=True)
     previous_monthly_amount = models.PositiveIntegerField(_("monthly amount before (₫)"), null=True, blank=True)
     new_end = models.DateField(_("coverage end after"))
+    # The cover dates the office confirmed for this person (collectors.office_confirmation), kept only
+    # where they differ from what the receipt printed: the receipt then shows them, saying so.
+    confirmed_from = models.DateField(_("cover from, confirmed by the office"), null=True, blank=True)
+    confirmed_until = models.DateField(_("cover until, confirmed by the office"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment line")
@@ -562,6 +566,10 @@ class OfficeList(models.Model):
     produced_at = models.DateTimeField(_("produced at"), auto_now_add=True)
     produced_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("produced by"))
+    # The file as it went to the office, served again on every download: the registry changes
+    # afterwards (the office's confirmation), what was sent does not.
+    content = models.BinaryField(_("file"), editable=False, default=b"")
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
 
     class Meta:
         verbose_name = _("list for the office")

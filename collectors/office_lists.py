@@ -20,9 +20,10 @@ from openpyxl.styles import Alignment, Font
 
 from households.contributions import group_label
 from households.ethnicity import ETHNIC_GROUPS
-from households.models import Enrolment, Member
+from households.models import Enrolment, ExportLog, Member
 
 from .models import Agent, OfficeList, OfficeListEntry, Payment, PaymentLine
+from .receipts import cover_from_as_paid
 
 ETHNICITY = dict(ETHNIC_GROUPS)
 
@@ -37,9 +38,7 @@ class Row:
 
     @property
     def cover_from(self) -> date:
-        if self.line.created_enrolment or self.line.previous_end is None:
-            return self.line.enrolment.coverage_start
-        return self.line.previous_end + timedelta(days=1)
+        return cover_from_as_paid(self.line)
 
 
 def _day(value: date | None) -> str:
@@ -222,8 +221,16 @@ def produce_lists(*, agent: Agent, period: date, user=None) -> list[Produced]:
         OfficeListEntry.objects.bulk_create([OfficeListEntry(office_list=office_list, payment_id=pk, form=layout.code,
                                                              period=period) for pk in payment_ids])
         content, rows = render_list(office_list)
+        office_list.content, office_list.row_count = content, rows
+        office_list.save(update_fields=["content", "row_count"])
         produced.append(Produced(office_list, file_name(office_list), content, rows))
     return produced
+
+
+def log_export(office_list: OfficeList, *, user, rows: int) -> None:
+    """The export log's entry for a list taken out (personal data law: who exported what)."""
+    ExportLog.objects.create(user=user, resource=office_list.form, format="xlsx", row_count=rows, personal_data=True,
+                             filters={"agent": office_list.agent.code, "period": office_list.period.strftime("%Y-%m")})
 
 
 def file_name(office_list: OfficeList) -> str:
@@ -239,13 +246,22 @@ def _rows(layout: ListLayout, office_list: OfficeList) -> list[Row]:
              .select_related("payment__household", "enrolment__member__household__commune",
                              "enrolment__member__household__village")
              .order_by("payment__paid_on", "payment__receipt_number", "pk"))
-    if layout.scheme is None:
-        lines = lines.filter(created_enrolment=True)
+    if layout.scheme is None:  # as _lines chose: new people without a social-insurance number, not the receipt's others
+        lines = lines.filter(created_enrolment=True, enrolment__member__si_number__isnull=True)
     return [Row(line.payment, line, line.enrolment.member) for line in lines]
 
 
+def sent_file(office_list: OfficeList) -> tuple[bytes, int]:
+    """The file as it was produced and sent, and its number of rows; a list
+    produced before files were kept is made again from the registry."""
+    if office_list.content:
+        return bytes(office_list.content), office_list.row_count
+    return render_list(office_list)
+
+
 def render_list(office_list: OfficeList) -> tuple[bytes, int]:
-    """The list's xlsx (the same file each time it is asked for) and its number of rows."""
+    """The list's xlsx from the registry as it is now, and its number of rows
+    (once, when the list is produced: later downloads serve `sent_file`)."""
     layout = layout_of(office_list.form)
     rows = _rows(layout, office_list)
     book = Workbook()

@@ -55,7 +55,10 @@ def receipt_pdf(receipt: Receipt) -> bytes:
                    line_height=5) as table:
         table.row([_("Who is covered"), _("Cover"), _("A month"), _("State support"), _("Amount")])
         for line in receipt.lines:
-            table.row([line.member.full_name, f"{_day(line.cover_from)} – {_day(line.cover_to)}",
+            cover = f"{_day(line.cover_from)} – {_day(line.cover_to)}"
+            if line.confirmed_by_office:
+                cover += f" ({_('confirmed by the office')})"
+            table.row([line.member.full_name, cover,
                        format_vnd(line.monthly_amount), format_vnd(line.support_total) if line.monthly_support else "—",
                        format_vnd(line.amount)])
     pdf.ln(2)

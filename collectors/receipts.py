@@ -82,6 +82,7 @@ class ReceiptLine:
     amount: int
     cover_from: date
     cover_to: date
+    confirmed_by_office: bool = False  # the office confirmed other dates than paid for: these are its dates
 
 
 @dataclass
@@ -91,7 +92,9 @@ class Receipt:
     total_in_words: str
 
 
-def _cover_from(line: PaymentLine) -> date:
+def cover_from_as_paid(line: PaymentLine) -> date:
+    """The first day the payment covered (a new enrolment's start until the
+    office confirms another; the office's own is `confirmed_from`)."""
     if line.created_enrolment or line.previous_end is None:
         return line.enrolment.coverage_start
     return line.previous_end + timedelta(days=1)
@@ -107,7 +110,9 @@ def receipt_for(payment: Payment) -> Receipt:
             member=line.enrolment.member, scheme_label=payment.get_scheme_display(), months=payment.months,
             monthly_amount=line.monthly_amount, monthly_support=line.monthly_support,
             support_group=line.support_group, support_total=line.monthly_support * support_months,
-            amount=line.amount, cover_from=_cover_from(line), cover_to=line.new_end,
+            amount=line.amount, cover_from=line.confirmed_from or cover_from_as_paid(line),
+            cover_to=line.confirmed_until or line.new_end,
+            confirmed_by_office=bool(line.confirmed_from or line.confirmed_until),
         ))
     return Receipt(payment=payment, lines=lines, total_in_words=amount_in_words(payment.amount))
 

@@ -500,6 +500,12 @@ class HouseholdMemberResource(RegistryResource):
     citizen_id = _field("citizen_id")
     si_number = _field("si_number")
     phone = _field("phone")
+    # The support groups' evidence, written as the import reads it, so that an export goes back unchanged.
+    economic_status = fields.Field(column_name="economic_status", dehydrate_method="dehydrate_economic_status")
+    status_year = _field("status_year", "household__status_year", NumberWidget())
+    average_standard_year = _field("average_standard_year", "household__average_standard_year", NumberWidget())
+    student = _field("student", widget=YesNoWidget())
+    insured_elsewhere = _field("insured_elsewhere", widget=YesNoWidget())
 
     class Meta:
         model = Member
@@ -521,6 +527,11 @@ class HouseholdMemberResource(RegistryResource):
 
     def dehydrate_sex(self, member):
         return member.get_sex_display()
+
+    def dehydrate_economic_status(self, member):
+        # "no" for neither poor nor near-poor: the word the import takes (parse_status).
+        return {Household.EconomicStatus.POOR: _("poor"),
+                Household.EconomicStatus.NEAR_POOR: _("near-poor")}.get(member.household.economic_status, _("no"))
 
     def dehydrate_ethnicity(self, member):
         return ETHNICITY_NAME.get(member.ethnicity, member.ethnicity)

@@ -1,14 +1,19 @@
 """The receipt the household keeps: its page, PDF, total in words, and the
 link that opens it (and nothing else) without an account."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from collectors.handovers import record_handover
 from collectors.models import ReceiptLink
+from collectors.office_confirmation import import_confirmation
 from collectors.payments import cancel_payment, quote_for_collector, record_payment
 from collectors.receipts import amount_in_words, link_for, revoke_link
-from collectors.tests.factories import CollectorFactory
+from collectors.tests.factories import CollectorFactory, UserFactory
+from collectors.tests.pdftext import pdf_shows
 from collectors.tests.fieldkit import add_member, collector_with_area, head_of, household, phone_login, today
 from households.contributions import format_vnd
 
@@ -112,8 +117,58 @@ def test_a_cancelled_receipt_says_so(client, collector):
     token = link_for(payment).token
     cancel_payment(payment=payment, user=collector.user, reason="nhập nhầm")
     html = client.get(reverse("household_receipt", args=[token])).content.decode()
-    assert "This receipt was cancelled on %s" % timezone.localdate().strftime("%d/%m/%Y") in html
-    assert client.get(reverse("household_receipt_pdf", args=[token])).content.startswith(b"%PDF")
+    said = "This receipt was cancelled on %s" % timezone.localdate().strftime("%d/%m/%Y")
+    assert said in html
+    pdf = client.get(reverse("household_receipt_pdf", args=[token])).content
+    assert pdf.startswith(b"%PDF") and pdf_shows(pdf, said)
+    vietnamese = client.get(reverse("household_receipt_pdf", args=[token]), HTTP_ACCEPT_LANGUAGE="vi").content
+    assert pdf_shows(vietnamese, "Biên lai này đã bị hủy ngày %s" % timezone.localdate().strftime("%d/%m/%Y"))
+
+
+def test_a_receipt_kept_shows_no_cancellation(client, collector):
+    token = link_for(paid(collector, household(collector))).token
+    pdf = client.get(reverse("household_receipt_pdf", args=[token])).content
+    assert pdf_shows(pdf, "Receipt for insurance contributions") and not pdf_shows(pdf, "cancelled")
+
+
+def test_after_the_office_s_confirmation_the_receipt_shows_its_dates(client, collector):
+    home = household(collector)
+    payment = paid(collector, home)
+    head = head_of(home)
+    head.citizen_id = "066185000124"
+    head.save()
+    record_handover(collector=collector, numbers=[payment.receipt_number], total=payment.amount, handed_on=today(),
+                    received_by="Phạm Thị Lan", recorded_by=UserFactory(is_superuser=True))
+    token = link_for(payment).token
+    line = payment.lines.get()
+    assert "15/03/2031" not in client.get(reverse("household_receipt", args=[token])).content.decode()
+    start, end = line.new_end + timedelta(days=1), line.new_end + timedelta(days=365)
+    report = import_confirmation(content=(
+        "Số CCCD/ĐDCN,Số thẻ BHYT,Từ ngày,Đến ngày\n"
+        f"066185000124,GD4666621234567,{start:%d/%m/%Y},{end:%d/%m/%Y}\n").encode())
+    assert report.ok, [str(p) for p in report.problems]
+    html = client.get(reverse("household_receipt", args=[token])).content.decode()
+    assert f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" in html and "confirmed by the office" in html
+    assert line.new_end.strftime("%d/%m/%Y") not in html
+    pdf = client.get(reverse("household_receipt_pdf", args=[token])).content
+    assert pdf_shows(pdf, f"{start:%d/%m/%Y} – {end:%d/%m/%Y} (confirmed by the office)")
+
+
+def test_a_confirmation_with_the_dates_paid_for_adds_no_note(client, collector):
+    home = household(collector)
+    payment = paid(collector, home)
+    head = head_of(home)
+    head.citizen_id = "066185000124"
+    head.save()
+    record_handover(collector=collector, numbers=[payment.receipt_number], total=payment.amount, handed_on=today(),
+                    received_by="Phạm Thị Lan", recorded_by=UserFactory(is_superuser=True))
+    line = payment.lines.get()
+    start = line.enrolment.coverage_start
+    assert import_confirmation(content=(
+        "Số CCCD/ĐDCN,Số thẻ BHYT,Từ ngày,Đến ngày\n"
+        f"066185000124,GD4666621234567,{start:%d/%m/%Y},{line.new_end:%d/%m/%Y}\n").encode()).ok
+    html = client.get(reverse("household_receipt", args=[link_for(payment).token])).content.decode()
+    assert f"{start:%d/%m/%Y} – {line.new_end:%d/%m/%Y}" in html and "confirmed by the office" not in html
 
 
 def test_my_month_links_each_receipt(client, collector):
