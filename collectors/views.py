@@ -238,12 +238,22 @@ def _batch_visit(collector, household, item) -> dict:
     return {**answer, "errors": {field: [str(m) for m in errs] for field, errs in form.errors.items()}}
 
 
-def _payment_defaults(household, members, on, rates):
+USUAL_MONTHS = 12  # a year of health insurance: what a household usually pays
+
+
+def _usual_period(allowed) -> int | None:
+    """12 months, or the longest period the scheme allows below it."""
+    return max((m for m in allowed if m <= USUAL_MONTHS), default=None)
+
+
+def _payment_defaults(household, members, on, rates, periods):
     """Preselect who still has to pay, as the household page quotes them: members
     paying their own health insurance whose card ends within 30 days, has ended,
-    or who have none."""
-    return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "months": 12, "bhxh_months": 1, "paid_on": on,
-            "members": [m.pk for m in members_due(household, members, on, rates)], "client_id": uuid.uuid4()}
+    or who have none; for the usual period."""
+    return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "paid_on": on, "client_id": uuid.uuid4(),
+            "months": _usual_period(periods[Enrolment.Scheme.BHYT_HOUSEHOLD]),
+            "bhxh_months": min(periods[Enrolment.Scheme.BHXH_VOLUNTARY], default=None),
+            "members": [m.pk for m in members_due(household, members, on, rates)]}
 
 
 @collector_required
@@ -257,13 +267,23 @@ def pay(request, pk):
     rates = selectors.rates_or_none(on)
     periods = selectors.periods_offered(rates)
     saving = "save" in request.POST
+    defaults = _payment_defaults(household, members, on, rates, periods)
     form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods,
-                       saving=saving, initial=_payment_defaults(household, members, on, rates))
+                       saving=saving, initial=defaults)
     if rates and rates.bhxh_interest_rate is None and len(periods[Enrolment.Scheme.BHXH_VOLUNTARY]) < len(rates.bhxh_periods):
         form.fields["bhxh_months"].help_text = _(
             "Several years at once need the fund's interest rate for %(year)s, which the office has not entered yet."
         ) % {"year": on.year - 1}
     quote = None
+    if request.method == "GET" and rates and defaults["members"] and defaults["months"]:
+        # The page opens with the amount of the usual choice: no tap needed to see what is owed.
+        try:
+            quote = quote_for_collector(
+                collector=request.collector, household=household, household_members=members, rates=rates,
+                members=[m for m in members if m.pk in defaults["members"]], scheme=defaults["scheme"],
+                months=defaults["months"], paid_on=on)
+        except ValidationError:
+            quote = None  # the usual choice does not apply here: the collector chooses
     # The amount is worked out as soon as the choices are right, so that it
     # stays in view while the receipt number is still missing or wrong.
     if request.method == "POST" and (form.is_valid() or not form.choice_errors()):
