@@ -49,9 +49,20 @@ def _not_in_future(day):
         raise ValidationError(_("This date is in the future: enter today or an earlier day."), code="future")
 
 
+# On the visit form "enrolled" and "renewed" say what they record: people who paid elsewhere. A payment
+# taken by the collector is recorded with "Take a payment", which logs its own visit with these outcomes.
+VISIT_OUTCOME_LABELS = {
+    Visit.Outcome.ENROLLED: _("enrolled (paid elsewhere)"),
+    Visit.Outcome.RENEWED: _("renewed (paid elsewhere)"),
+}
+
+
 class VisitForm(forms.Form):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Visit.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), widget=forms.RadioSelect,
+        choices=[(value, VISIT_OUTCOME_LABELS.get(value, label)) for value, label in Visit.Outcome.choices],
+    )
     decline_reason = forms.ChoiceField(
         label=_("Why they declined"), choices=[("", "—"), *Visit.DeclineReason.choices], required=False
     )

@@ -48,9 +48,22 @@ def post_json(client, household, body):
 
 def test_the_visit_form_offers_every_outcome(client, household):
     html = client.get(url(household)).content.decode()
-    for label in ["enrolled", "renewed", "will pay on a date", "interested", "declined", "nobody home", "moved away"]:
+    for label in ["enrolled (paid elsewhere)", "renewed (paid elsewhere)", "will pay on a date", "interested",
+                  "declined", "nobody home", "moved away"]:
         assert f"{label}</label>" in html
     assert 'name="client_id"' in html
+
+
+def test_joined_and_renewed_say_they_are_not_a_payment_and_link_to_it(client, household):
+    """A payment logs its own visit: the form says so, in English and in Vietnamese."""
+    pay = reverse("field:pay", args=[household.pk])
+    html = client.get(url(household)).content.decode()
+    assert "record people who paid elsewhere: no receipt, no card extended" in html
+    assert f'Use <a href="{pay}">Take a payment</a> instead: it records the receipt, extends the card' in html
+    html = client.get(url(household), headers={"accept-language": "vi"}).content.decode()
+    for label in ["đã tham gia (đã đóng ở nơi khác)", "đã gia hạn (đã đóng ở nơi khác)"]:
+        assert f"{label}</label>" in html
+    assert f'<a href="{pay}">Thu tiền</a>' in html and "không có biên lai, thẻ không được gia hạn" in html
 
 
 def test_a_visit_logged_by_form_is_the_collectors_and_shows_on_the_household(client, collector, household):
