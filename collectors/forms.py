@@ -70,6 +70,10 @@ class VisitForm(forms.Form):
     follow_up_on = forms.DateField(label=_("Come back on"), widget=DateInput, required=False,
                                    validators=[validators.validate_follow_up_date])
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000)
+    # The house's location is taken only with the household's consent (off by default); without it,
+    # a location sent is dropped.
+    location_consent = forms.BooleanField(label=_("The household agrees that the house's location is recorded"),
+                                          required=False)
     latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90,
                                   max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180,
@@ -91,6 +95,8 @@ class VisitForm(forms.Form):
             self.add_error("follow_up_on", _("Enter the day they will pay."))
         if follow_up_on and visited_on and follow_up_on < visited_on:
             self.add_error("follow_up_on", _("The follow-up date cannot be before the visit."))
+        if not data.get("location_consent"):
+            data["latitude"] = data["longitude"] = None
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError(_("The location is incomplete: get it again or leave it out."))
         return data
