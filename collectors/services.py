@@ -188,6 +188,24 @@ def register_household(
 
 
 @transaction.atomic
+def add_member(*, collector: Collector, household: Household, fields: dict) -> tuple[Member, bool]:
+    """A member added on the phone to a household of the area (a newborn, a spouse who moved in).
+    Returns (member, created); the same name and birth date again in the household (a double
+    tap) returns the member already there."""
+    check_in_area(collector, household)
+    household = lock_household(household)  # two phones adding at once: one after the other
+    same = household.members.filter(full_name=fields["full_name"], date_of_birth=fields["date_of_birth"]).first()
+    if same is not None:
+        return same, False
+    if fields["relation"] == Member.Relation.HEAD and household.members.filter(relation=Member.Relation.HEAD).exists():
+        raise ValidationError({"relation": _("This household already has a head.")})
+    member = Member(household=household, **fields)
+    member.full_clean(exclude=["household"])
+    member.save()
+    return member, True
+
+
+@transaction.atomic
 def record_referral(
     *,
     collector: Collector,

@@ -346,7 +346,7 @@ def register(request):
             # Someone registered outside the area is not shown, not even as "someone": their
             # identifier's field says it cannot be used here, and the office is told.
             duplicates = [d for d in duplicates if d.in_area or d.reason == "name_and_birth"]
-        _tell_office_of_refusals(request.collector, request.area, members)
+        _tell_office_of_refusals(request.collector, request.area, members.forms)
         if form_valid and members_valid and (not duplicates or form.cleaned_data["confirm_new"]):
             commune_id, village_id = form.chosen_place()
             try:
@@ -367,19 +367,49 @@ def register(request):
         and not adding})
 
 
+@collector_required
+@require_http_methods(["GET", "POST"])
+def add_member(request, pk):
+    """Add a member to a household of the area (its card's QR can be scanned into the form)."""
+    household = selectors.household_in_area(request.area, pk)
+    form = MemberForm(request.POST if request.method == "POST" else None, area=request.area,
+                      instance=Member(household=household), initial={"relation": Member.Relation.CHILD})
+    if request.method == "POST":
+        valid = form.is_valid()
+        known = form.cleaned_data.get("full_name"), form.cleaned_data.get("date_of_birth")
+        if all(known) and (same := household.members.filter(full_name=known[0], date_of_birth=known[1]).first()):
+            # Sent twice (a double tap, the back button): their own ID is no error, they are already in.
+            messages.success(request, _("%(name)s is already a member of this household.") % {"name": same.full_name})
+            return redirect("field:household", household.pk)
+        _tell_office_of_refusals(request.collector, request.area, [form])
+        if valid:
+            try:
+                member, created = services.add_member(
+                    collector=request.collector, household=household,
+                    fields={f: getattr(form.instance, f) for f in MemberForm.Meta.fields})
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                text = _("Member added: %(name)s.") if created else _("%(name)s is already a member of this household.")
+                messages.success(request, text % {"name": member.full_name})
+                return redirect("field:household", household.pk)
+    return render(request, "field/member.html", {"household": household, "form": form})
+
+
 def _tell_office_of_refusals(collector, area, members) -> None:
     """The office checks identifiers a collector typed that belong to someone
     registered outside their area (not the collector: they are told only that
     the identifier cannot be used here): citizen IDs go on the admin's list of
     refused registrations, other identifiers to the log."""
     people = []
-    for member_form in members.forms:
+    for member_form in members:
         for field, holder in member_form.refused_outside_area:
             if field == "citizen_id":
                 people.append({"citizen_id": holder.citizen_id, "full_name": member_form.instance.full_name})
             else:
                 logger.warning("Collector %s (id %s) typed the %s of member %s, registered outside their area, "
-                               "while registering a household", collector.code, collector.pk, field, holder.pk)
+                               "while registering a household or adding a member",
+                               collector.code, collector.pk, field, holder.pk)
     if people:
         RefusedRegistration.objects.record(collector=collector, area=area, people=people)
 
