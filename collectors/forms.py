@@ -49,9 +49,20 @@ def _not_in_future(day):
         raise ValidationError(_("This date is in the future: enter today or an earlier day."), code="future")
 
 
+# On the visit form "enrolled" and "renewed" say what they record: people who paid elsewhere. A payment
+# taken by the collector is recorded with "Take a payment", which logs its own visit with these outcomes.
+VISIT_OUTCOME_LABELS = {
+    Visit.Outcome.ENROLLED: _("enrolled (paid elsewhere)"),
+    Visit.Outcome.RENEWED: _("renewed (paid elsewhere)"),
+}
+
+
 class VisitForm(forms.Form):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Visit.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), widget=forms.RadioSelect,
+        choices=[(value, VISIT_OUTCOME_LABELS.get(value, label)) for value, label in Visit.Outcome.choices],
+    )
     decline_reason = forms.ChoiceField(
         label=_("Why they declined"), choices=[("", "—"), *Visit.DeclineReason.choices], required=False
     )
@@ -59,6 +70,10 @@ class VisitForm(forms.Form):
     follow_up_on = forms.DateField(label=_("Come back on"), widget=DateInput, required=False,
                                    validators=[validators.validate_follow_up_date])
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000)
+    # The house's location is taken only with the household's consent (off by default); without it,
+    # a location sent is dropped.
+    location_consent = forms.BooleanField(label=_("The household agrees that the house's location is recorded"),
+                                          required=False)
     latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90,
                                   max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180,
@@ -80,6 +95,8 @@ class VisitForm(forms.Form):
             self.add_error("follow_up_on", _("Enter the day they will pay."))
         if follow_up_on and visited_on and follow_up_on < visited_on:
             self.add_error("follow_up_on", _("The follow-up date cannot be before the visit."))
+        if not data.get("location_consent"):
+            data["latitude"] = data["longitude"] = None
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError(_("The location is incomplete: get it again or leave it out."))
         return data

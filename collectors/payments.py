@@ -33,15 +33,17 @@ def support_months_used(member: Member) -> int:
 
 
 def quote_for_collector(*, collector: Collector, household: Household, members, scheme: str, months: int,
-                        paid_on: date, income: int | None = None, household_members=None) -> HouseholdQuote:
+                        paid_on: date, income: int | None = None, household_members=None,
+                        rates=None) -> HouseholdQuote:
     """The quote a collector shows before saving; same checks as recording.
-    `household_members`: all the household's members with their enrolments, when loaded."""
+    `household_members`: all the household's members with their enrolments, when loaded;
+    `rates`: the rates in force on `paid_on`, when already read."""
     check_in_area(collector, household)
     used = support_months_used(members[0]) if scheme == Enrolment.Scheme.BHXH_VOLUNTARY and members else 0
     try:
         return quote_household_payment(household=household, members=list(members), scheme=scheme, months=months,
                                        day=paid_on, income=income, support_months_used=used,
-                                       household_members=household_members)
+                                       household_members=household_members, rates=rates)
     except ContributionError as error:
         raise ValidationError({error.field: error.message}) from None
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,14 +49,18 @@ def log_visit(
     follow_up_on: date | None = None,
     latitude=None,
     longitude=None,
+    location_consent: bool = False,
     helped_vssid: bool = False,
     helped_vneid: bool = False,
     payment: Payment | None = None,
 ) -> tuple[Visit, bool]:
     """Store a visit once: the same `client_id` sent again (a retry, the
     phone's outbox) returns the visit stored the first time. Returns (visit, created).
-    Help with VssID or VNeID is recorded on the household's members too."""
+    Help with VssID or VNeID is recorded on the household's members too. A location is kept
+    only with the household's consent, and becomes the household's if it is its latest."""
     check_in_area(collector, household)
+    if not location_consent:
+        latitude = longitude = None
     visit = Visit(
         client_id=client_id, collector=collector, household=household, visited_at=visit_time(visited_on),
         outcome=outcome, decline_reason=decline_reason if outcome == Visit.Outcome.DECLINED else "", note=note,
@@ -73,6 +78,8 @@ def log_visit(
         with transaction.atomic():  # a savepoint when the caller holds a transaction
             visit.save()
             _record_digital_id_help(household, vssid=helped_vssid, vneid=helped_vneid)
+            if latitude is not None and longitude is not None:
+                _record_location(household, visit)
     except IntegrityError:  # this id was stored before: a retry, or the outbox sending again
         existing = _existing_visit(client_id, collector)
         if existing is None:
@@ -80,6 +87,15 @@ def log_visit(
         return existing, False
     return visit, True
 
+
+
+def _record_location(household: Household, visit: Visit) -> None:
+    """The visit's location becomes the household's unless a later visit's is already there
+    (the outbox may send yesterday's visit after today's). One UPDATE, no history row: the
+    location is not a registration fact."""
+    Household.objects.filter(pk=household.pk).filter(
+        Q(located_at__isnull=True) | Q(located_at__lte=visit.visited_at)
+    ).update(latitude=visit.latitude, longitude=visit.longitude, located_at=visit.visited_at)
 
 
 def _record_digital_id_help(household: Household, *, vssid: bool, vneid: bool) -> None:
@@ -169,6 +185,24 @@ def register_household(
         person.full_clean(exclude=["household"])
     Member.objects.bulk_create(people)
     return household, True
+
+
+@transaction.atomic
+def add_member(*, collector: Collector, household: Household, fields: dict) -> tuple[Member, bool]:
+    """A member added on the phone to a household of the area (a newborn, a spouse who moved in).
+    Returns (member, created); the same name and birth date again in the household (a double
+    tap) returns the member already there."""
+    check_in_area(collector, household)
+    household = lock_household(household)  # two phones adding at once: one after the other
+    same = household.members.filter(full_name=fields["full_name"], date_of_birth=fields["date_of_birth"]).first()
+    if same is not None:
+        return same, False
+    if fields["relation"] == Member.Relation.HEAD and household.members.filter(relation=Member.Relation.HEAD).exists():
+        raise ValidationError({"relation": _("This household already has a head.")})
+    member = Member(household=household, **fields)
+    member.full_clean(exclude=["household"])
+    member.save()
+    return member, True
 
 
 @transaction.atomic

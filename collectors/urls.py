@@ -17,6 +17,7 @@ urlpatterns = [
     path("visits/", views.visits, name="visits"),
     path("h/<int:pk>/pay/", views.pay, name="pay"),
     path("h/<int:pk>/referral/", views.referral, name="referral"),
+    path("h/<int:pk>/member/", views.add_member, name="add_member"),
     path("receipt/<int:pk>/", receipt_views.receipt, name="receipt"),
     path("receipt/<int:pk>/pdf/", receipt_views.receipt_pdf_view, name="receipt_pdf"),
     path("offline/", views.offline, name="offline"),

@@ -238,12 +238,22 @@ def _batch_visit(collector, household, item) -> dict:
     return {**answer, "errors": {field: [str(m) for m in errs] for field, errs in form.errors.items()}}
 
 
-def _payment_defaults(household, members, on, rates):
+USUAL_MONTHS = 12  # a year of health insurance: what a household usually pays
+
+
+def _usual_period(allowed) -> int | None:
+    """12 months, or the longest period the scheme allows below it."""
+    return max((m for m in allowed if m <= USUAL_MONTHS), default=None)
+
+
+def _payment_defaults(household, members, on, rates, periods):
     """Preselect who still has to pay, as the household page quotes them: members
     paying their own health insurance whose card ends within 30 days, has ended,
-    or who have none."""
-    return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "months": 12, "bhxh_months": 1, "paid_on": on,
-            "members": [m.pk for m in members_due(household, members, on, rates)], "client_id": uuid.uuid4()}
+    or who have none; for the usual period."""
+    return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "paid_on": on, "client_id": uuid.uuid4(),
+            "months": _usual_period(periods[Enrolment.Scheme.BHYT_HOUSEHOLD]),
+            "bhxh_months": min(periods[Enrolment.Scheme.BHXH_VOLUNTARY], default=None),
+            "members": [m.pk for m in members_due(household, members, on, rates)]}
 
 
 @collector_required
@@ -257,13 +267,23 @@ def pay(request, pk):
     rates = selectors.rates_or_none(on)
     periods = selectors.periods_offered(rates)
     saving = "save" in request.POST
+    defaults = _payment_defaults(household, members, on, rates, periods)
     form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods,
-                       saving=saving, initial=_payment_defaults(household, members, on, rates))
+                       saving=saving, initial=defaults)
     if rates and rates.bhxh_interest_rate is None and len(periods[Enrolment.Scheme.BHXH_VOLUNTARY]) < len(rates.bhxh_periods):
         form.fields["bhxh_months"].help_text = _(
             "Several years at once need the fund's interest rate for %(year)s, which the office has not entered yet."
         ) % {"year": on.year - 1}
     quote = None
+    if request.method == "GET" and rates and defaults["members"] and defaults["months"]:
+        # The page opens with the amount of the usual choice: no tap needed to see what is owed.
+        try:
+            quote = quote_for_collector(
+                collector=request.collector, household=household, household_members=members, rates=rates,
+                members=[m for m in members if m.pk in defaults["members"]], scheme=defaults["scheme"],
+                months=defaults["months"], paid_on=on)
+        except ValidationError:
+            quote = None  # the usual choice does not apply here: the collector chooses
     # The amount is worked out as soon as the choices are right, so that it
     # stays in view while the receipt number is still missing or wrong.
     if request.method == "POST" and (form.is_valid() or not form.choice_errors()):
@@ -326,7 +346,7 @@ def register(request):
             # Someone registered outside the area is not shown, not even as "someone": their
             # identifier's field says it cannot be used here, and the office is told.
             duplicates = [d for d in duplicates if d.in_area or d.reason == "name_and_birth"]
-        _tell_office_of_refusals(request.collector, request.area, members)
+        _tell_office_of_refusals(request.collector, request.area, members.forms)
         if form_valid and members_valid and (not duplicates or form.cleaned_data["confirm_new"]):
             commune_id, village_id = form.chosen_place()
             try:
@@ -347,19 +367,49 @@ def register(request):
         and not adding})
 
 
+@collector_required
+@require_http_methods(["GET", "POST"])
+def add_member(request, pk):
+    """Add a member to a household of the area (its card's QR can be scanned into the form)."""
+    household = selectors.household_in_area(request.area, pk)
+    form = MemberForm(request.POST if request.method == "POST" else None, area=request.area,
+                      instance=Member(household=household), initial={"relation": Member.Relation.CHILD})
+    if request.method == "POST":
+        valid = form.is_valid()
+        known = form.cleaned_data.get("full_name"), form.cleaned_data.get("date_of_birth")
+        if all(known) and (same := household.members.filter(full_name=known[0], date_of_birth=known[1]).first()):
+            # Sent twice (a double tap, the back button): their own ID is no error, they are already in.
+            messages.success(request, _("%(name)s is already a member of this household.") % {"name": same.full_name})
+            return redirect("field:household", household.pk)
+        _tell_office_of_refusals(request.collector, request.area, [form])
+        if valid:
+            try:
+                member, created = services.add_member(
+                    collector=request.collector, household=household,
+                    fields={f: getattr(form.instance, f) for f in MemberForm.Meta.fields})
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                text = _("Member added: %(name)s.") if created else _("%(name)s is already a member of this household.")
+                messages.success(request, text % {"name": member.full_name})
+                return redirect("field:household", household.pk)
+    return render(request, "field/member.html", {"household": household, "form": form})
+
+
 def _tell_office_of_refusals(collector, area, members) -> None:
     """The office checks identifiers a collector typed that belong to someone
     registered outside their area (not the collector: they are told only that
     the identifier cannot be used here): citizen IDs go on the admin's list of
     refused registrations, other identifiers to the log."""
     people = []
-    for member_form in members.forms:
+    for member_form in members:
         for field, holder in member_form.refused_outside_area:
             if field == "citizen_id":
                 people.append({"citizen_id": holder.citizen_id, "full_name": member_form.instance.full_name})
             else:
                 logger.warning("Collector %s (id %s) typed the %s of member %s, registered outside their area, "
-                               "while registering a household", collector.code, collector.pk, field, holder.pk)
+                               "while registering a household or adding a member",
+                               collector.code, collector.pk, field, holder.pk)
     if people:
         RefusedRegistration.objects.record(collector=collector, area=area, people=people)
 

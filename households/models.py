@@ -114,6 +114,11 @@ class Household(models.Model):
                     "living standard that names this household. Its members get state support for health "
                     "insurance."),
     )
+    # Where the house is, from the latest visit that recorded it with the household's consent
+    # (the collector's phone, on the visit form): the household page's "Directions" opens it in the maps app.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    located_at = models.DateTimeField(_("location recorded at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()

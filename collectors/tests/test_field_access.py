@@ -142,6 +142,8 @@ OTHER_HOUSEHOLD_REQUESTS = [
     ("post", "field:pay", "save"),
     ("get", "field:referral", None),
     ("post", "field:referral", "referral"),
+    ("get", "field:add_member", None),
+    ("post", "field:add_member", "member"),
 ]
 
 
@@ -150,7 +152,9 @@ def test_another_collectors_household_is_a_404_and_nothing_changes(client, two_a
     me, mine, theirs, _visit = two_areas
     url = reverse(name, args=[theirs.pk])
     data = {"visit": visit_data(), "preview": {**payment_data(theirs), "preview": "1"},
-            "save": {**payment_data(theirs), "save": "1"}, "referral": {"member": kit.head_of(mine).pk}}.get(body)
+            "save": {**payment_data(theirs), "save": "1"}, "referral": {"member": kit.head_of(mine).pk},
+            "member": {"full_name": "Trần Bảo Na", "date_of_birth": "2025-11-02", "sex": "F", "relation": "child",
+                       "ethnicity": "01"}}.get(body)
     before = snapshot()
     if method == "get":
         response = client.get(url)

@@ -63,7 +63,24 @@ def test_the_form_preselects_the_people_who_are_due(client, household):
     checked = [m.full_name for m in household.members.all() if f'value="{m.pk}"' in html.split(m.full_name)[0][-300:]
                and "checked" in html.split(m.full_name)[0][-300:].rsplit("<input", 1)[1]]
     assert checked == ["Nguyễn Thị Hiền", "Trần Văn Bình"]
-    assert "Work out the amount" in html and "Save the payment" not in html
+
+
+def test_the_page_opens_with_the_amount_of_the_usual_choice(client, household):
+    """Everyone due, 12 months: shown without a tap; the button stays for changes."""
+    html = client.get(url(household)).content.decode()
+    total = expected(household).total
+    assert f'<p class="total" data-total>{format_vnd(total)}</p>' in html and total == 12 * (113_850 + 79_695)
+    assert f'name="amount" value="{total}"' in html
+    assert re.search(r'<option value="12" selected>', html)
+    assert "Save the payment" in html and "Work out the amount" in html
+    assert Payment.objects.count() == 0
+
+
+def test_nobody_due_opens_without_an_amount(client, collector):
+    household = kit.household(collector)
+    kit.cover(kit.head_of(household), ends_in_days=200)
+    html = client.get(url(household)).content.decode()
+    assert "data-total" not in html and "Save the payment" not in html and "Work out the amount" in html
 
 
 def test_the_amount_and_its_explanation_are_shown_before_saving(client, household):

@@ -115,7 +115,7 @@ def test_a_citizen_id_registered_outside_the_area_cannot_be_used_and_nothing_say
         collector, elsewhere, HEAD["full_name"], 1)
     assert [r.getMessage() for r in caplog.records if "registered outside their area" in r.getMessage()] == [
         f"Collector {collector.code} (id {collector.pk}) typed the si_number of member {elsewhere.pk}, registered "
-        "outside their area, while registering a household"]
+        "outside their area, while registering a household or adding a member"]
     register(client, form(collector, person, confirm_new="on"))
     assert RefusedRegistration.objects.get().attempts == 2
 

@@ -150,6 +150,14 @@ def test_an_empty_area_says_nobody_is_due(client, collector):
     assert "Nobody is due in your area today." in page(client)
 
 
+def test_a_page_past_the_last_says_so_and_links_to_the_first(client, collector):
+    kit.cover(kit.head_of(kit.household(collector, head="Ends In Ten")), ends_in_days=10)
+    html = page(client, page=2)
+    assert "Nobody is due in your area today." not in html and "Ends In Ten" not in html
+    assert "No more households on this page." in html
+    assert re.search(r'<a href="\?page=1">Back to page 1</a>', html)
+
+
 def due_households(collector, count, village=None):
     for n in range(count):
         household = kit.household(collector, head=f"Due Person {n:03d}", village=village)

@@ -2,6 +2,7 @@
 once per phone-made id, refused with a message beside the field when wrong."""
 
 import json
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -48,15 +49,28 @@ def post_json(client, household, body):
 
 def test_the_visit_form_offers_every_outcome(client, household):
     html = client.get(url(household)).content.decode()
-    for label in ["enrolled", "renewed", "will pay on a date", "interested", "declined", "nobody home", "moved away"]:
+    for label in ["enrolled (paid elsewhere)", "renewed (paid elsewhere)", "will pay on a date", "interested",
+                  "declined", "nobody home", "moved away"]:
         assert f"{label}</label>" in html
     assert 'name="client_id"' in html
+
+
+def test_joined_and_renewed_say_they_are_not_a_payment_and_link_to_it(client, household):
+    """A payment logs its own visit: the form says so, in English and in Vietnamese."""
+    pay = reverse("field:pay", args=[household.pk])
+    html = client.get(url(household)).content.decode()
+    assert "record people who paid elsewhere: no receipt, no card extended" in html
+    assert f'Use <a href="{pay}">Take a payment</a> instead: it records the receipt, extends the card' in html
+    html = client.get(url(household), headers={"accept-language": "vi"}).content.decode()
+    for label in ["đã tham gia (đã đóng ở nơi khác)", "đã gia hạn (đã đóng ở nơi khác)"]:
+        assert f"{label}</label>" in html
+    assert f'<a href="{pay}">Thu tiền</a>' in html and "không có biên lai, thẻ không được gia hạn" in html
 
 
 def test_a_visit_logged_by_form_is_the_collectors_and_shows_on_the_household(client, collector, household):
     response = client.post(url(household), data(outcome="will_pay", follow_up_on=(kit.today() + timedelta(days=5))
                                                  .isoformat(), note="Chờ bán cà phê", latitude="12.710000",
-                                                 longitude="108.230000"))
+                                                 longitude="108.230000", location_consent="on"))
     assert response.status_code == 302 and response.url == reverse("field:household", args=[household.pk])
     visit = Visit.objects.get()
     assert (visit.collector, visit.household, visit.outcome) == (collector, household, "will_pay")
@@ -261,3 +275,43 @@ def test_a_visit_without_help_changes_no_member(client, collector):
     client.post(url(household), data(helped_vneid=""))
     assert Visit.objects.get().helped_vneid is False
     assert list(household.members.values_list("vssid_installed", "vneid_level2")) == [(False, False)]
+
+
+def directions(household, client):
+    return re.findall(r'href="(geo:[^"]*)"[^>]*>Directions<', client.get(reverse("field:household",
+                                                                                 args=[household.pk])).content.decode())
+
+
+def test_without_the_households_consent_no_location_is_kept(client, household):
+    """Consent is off by default: a location sent without it (a form, the outbox) is dropped."""
+    html = client.get(url(household)).content.decode()
+    assert re.search(r'<input type="checkbox" name="location_consent" id="id_location_consent">', html)
+    client.post(url(household), data(latitude="12.710000", longitude="108.230000"))
+    post_json(client, household, data(latitude=12.71, longitude=108.23, location_consent=False))
+    assert list(Visit.objects.values_list("latitude", "longitude")) == [(None, None)] * 2
+    household.refresh_from_db()
+    assert (household.latitude, household.longitude, household.located_at) == (None, None, None)
+    assert directions(household, client) == []
+
+
+def test_with_consent_the_house_is_located_and_the_household_page_offers_directions(client, household):
+    post_json(client, household, data(latitude=12.71, longitude=108.23, location_consent=True))
+    household.refresh_from_db()
+    assert (household.latitude, household.longitude) == (Decimal("12.710000"), Decimal("108.230000"))
+    assert directions(household, client) == ["geo:12.710000,108.230000?q=12.710000,108.230000"]
+    # Vietnamese pages write decimals with a comma: the link keeps the dot its format needs.
+    html = client.get(reverse("field:household", args=[household.pk]), headers={"accept-language": "vi"})
+    assert 'href="geo:12.710000,108.230000?q=12.710000,108.230000"' in html.content.decode()
+    assert ">Chỉ đường</a>" in html.content.decode()
+
+
+def test_the_household_keeps_the_location_of_its_latest_visit(client, household):
+    """The outbox may send yesterday's visit after today's: today's location stays."""
+    post_json(client, household, data(latitude=12.7, longitude=108.2, location_consent=True))
+    post_json(client, household, data(latitude=13.1, longitude=108.9, location_consent=True,
+                                      visited_on=(kit.today() - timedelta(days=1)).isoformat()))
+    household.refresh_from_db()
+    assert (household.latitude, household.longitude) == (Decimal("12.700000"), Decimal("108.200000"))
+    post_json(client, household, data(latitude=12.8, longitude=108.3, location_consent="on"))
+    household.refresh_from_db()
+    assert (household.latitude, household.longitude) == (Decimal("12.800000"), Decimal("108.300000"))

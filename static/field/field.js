@@ -202,16 +202,25 @@
   });
 
   // --- location and conditional fields ------------------------------------------------
+  // Only with the household's consent: ticking it takes the location, unticking (or a reset
+  // after an offline save) forgets it; the button tries again.
   document.querySelectorAll("[data-locate]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var form = button.form;
+    var form = button.form, consent = form.elements.location_consent;
+    function forget() { form.elements.latitude.value = ""; form.elements.longitude.value = ""; }
+    function locate() {
+      if (consent && !consent.checked) return;
       if (!navigator.geolocation) { notice(button.dataset.unavailable, true); return; }
       navigator.geolocation.getCurrentPosition(function (position) {
+        if (consent && !consent.checked) return;  // unticked while the phone looked
         form.elements.latitude.value = position.coords.latitude.toFixed(6);
         form.elements.longitude.value = position.coords.longitude.toFixed(6);
         notice(button.dataset.located);
       }, function () { notice(button.dataset.unavailable, true); }, {timeout: 15000, maximumAge: 60000});
-    });
+    }
+    button.addEventListener("click", locate);
+    if (consent) consent.addEventListener("change", function () { if (consent.checked) locate(); else forget(); });
+    form.addEventListener("reset", forget);
+    if (consent && !consent.checked) forget();  // a location restored by the browser without consent
   });
 
   // data-show-when="outcome=declined": shown (and required) only when that choice is made.

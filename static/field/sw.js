@@ -5,7 +5,7 @@
    Visits waiting to be sent live in the pages' outbox (field.js), not here;
    the offline page shows that outbox and sends it when the network returns. */
 "use strict";
-var VERSION = "field-v2";
+var VERSION = "field-v3";  // v3: scan.js and the QR decoder, for scanning ID cards offline
 var STATIC_CACHE = "field-static-" + VERSION;
 var PAGE_CACHE = "field-pages";
 var SCOPE = new URL(self.registration.scope).pathname;  // "/field/"
@@ -16,7 +16,8 @@ self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(STATIC_CACHE)
       .then(function (cache) {
-        return cache.addAll([STATIC + "field.css", STATIC + "field.js", STATIC + "htmx.min.js", OFFLINE]);
+        return cache.addAll([STATIC + "field.css", STATIC + "field.js", STATIC + "htmx.min.js", STATIC + "scan.js",
+                               STATIC + "vendor/jsQR.js", OFFLINE]);
       })
       .then(function () { return self.skipWaiting(); })
   );

@@ -18,7 +18,8 @@ MIN_TAP = 48  # px: a thumb, not a fingertip
 def collector(rules_of_law):
     collector = kit.collector_with_area()
     household = kit.household(collector, head="Nguyễn Thị Hiền", phone="0912345678",
-                              address="Thôn 3, xã Ea Kao, thành phố Buôn Ma Thuột")
+                              address="Thôn 3, xã Ea Kao, thành phố Buôn Ma Thuột",
+                              latitude="12.650123", longitude="108.071234")  # "Directions" shown
     kit.cover(kit.head_of(household), ends_in_days=10)
     kit.cover(kit.add_member(household, name="Trần Văn Bình", phone="0987654321"), ends_in_days=-20)
     receipt(collector, household, "BL-2026-000123", 12_345_678)
@@ -29,7 +30,7 @@ def collector(rules_of_law):
 def field_pages(household):
     h = f"/field/h/{household.pk}/"
     return ["/field/", "/field/find/?q=nguyen", "/field/new/", "/field/month/", h, h + "visit/", h + "pay/",
-            h + "referral/?q=tran", "/field/offline/"]
+            h + "referral/?q=tran", h + "member/", "/field/offline/", "/field/?page=2"]
 
 
 # Interactive elements the thumb has to hit (hidden inputs and the choice
@@ -46,6 +47,8 @@ def test_no_field_page_is_wider_than_the_phone_and_every_target_is_thumb_sized(p
     for url in field_pages(collector.test_household):
         phone.goto(url)
         phone.locator("details").evaluate_all("all => all.forEach(d => d.open = true)")
+        # Fields and buttons shown only after a choice (the location's button once the household agrees).
+        phone.locator("[data-show-when]").evaluate_all("all => all.forEach(e => e.hidden = false)")
         width = phone.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             wider[url] = width
