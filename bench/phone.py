@@ -433,10 +433,10 @@ def measure_all(base_url, pages, runs, deadline):
                             discarded += 1
                     else:
                         sys.exit(f"{label}: the service worker's fetches were not throttled in {ATTEMPTS} attempts")
-                if discarded:
-                    print(f"  ({label}: {discarded} visit(s) measured again: a fetch faster than the emulated latency)")
                     firsts.append(first)
                     repeats.append(repeat)
+                if discarded:
+                    print(f"  ({label}: {discarded} visit(s) measured again: a fetch faster than the emulated latency)")
                 first, repeat = median_visit(firsts), median_visit(repeats)
                 results.append((label, path, first, repeat,
                                 (min(v.load_ms for v in firsts), max(v.load_ms for v in firsts)),
