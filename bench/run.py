@@ -4,8 +4,9 @@
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/…);
 takes about 40 minutes on 2 cores, most of it seeding a million households
-twice. Each benchmark prints its figures (kept in bench/results/); pages,
-visits and import also write their section of docs/performance.md.
+twice, plus a few minutes for the phone pages in Chromium. Each benchmark prints its
+figures (kept in bench/results/); pages, visits, import and phone also write their
+section of docs/performance.md.
 """
 
 import argparse
@@ -27,6 +28,8 @@ STEPS = [
     ("reminders", "outreach_bench_reminders", ["bench/reminders_scan.py"], False),
     ("import", "outreach_bench_import", ["bench/import_households.py", "--record"], False),
     ("dashboards", "outreach_bench_dashboards", ["bench/dashboards.py"], True),
+    # The demo's 3,000 households (seeded once, then reused), served by gunicorn to Chromium on slow 3G.
+    ("phone", "outreach_bench_phone", ["bench/phone.py", "--record"], False),
 ]
 
 
