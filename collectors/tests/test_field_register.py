@@ -231,3 +231,19 @@ def test_a_household_cannot_refer_itself(client, collector):
     response = client.post(reverse("field:referral", args=[newcomer.pk]), {"household": newcomer.pk})
     assert "A household cannot refer itself" in response.content.decode()
     assert Referral.objects.count() == 0
+
+
+def test_the_migration_renumbers_codes_the_phone_made_before_and_says_how_many(collector, capsys):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("households.migrations.0017_household_potential_and_field_codes")
+    commune = collector.test_commune
+    HouseholdFactory(commune=commune, code=f"{commune.pk}0000041")
+    old = [HouseholdFactory(commune=commune, code=f"{commune.pk}-BA023EFBC{n}") for n in range(2)]
+    official = HouseholdFactory(commune=commune, code="HGD-0001")  # another shape: left alone
+    migration.renumber_field_codes(apps, None)
+    assert [Household.objects.get(pk=h.pk).code for h in old] == [f"{commune.pk}0000042", f"{commune.pk}0000043"]
+    assert Household.objects.get(pk=official.pk).code == "HGD-0001"
+    assert "Renumbered 2 households registered on a phone." in capsys.readouterr().out
