@@ -291,11 +291,20 @@ class RefusedRegistrationAdmin(HouseholdScopedAdmin):
 
 @admin.register(Target)
 class TargetAdmin(CollectorScopedAdmin):
+    """A collector's month, or a commune's (VssID installations the province
+    shares out by commune): commune targets are provincial staff's to enter."""
+
     collector_prefix = "collector__"
-    list_display = ["collector", "month", "visits", "new_enrolments", "renewals", "amount"]
-    list_filter = ["month"]
-    list_select_related = ["collector"]
-    autocomplete_fields = ["collector"]
+    list_display = ["collector", "commune", "month", "visits", "new_enrolments", "renewals", "amount",
+                    "vssid_installations"]
+    list_filter = ["month", ("commune", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["collector", "commune"]
+    autocomplete_fields = ["collector", "commune"]
+
+    def get_exclude(self, request, obj=None):
+        if is_provincial_staff(request.user):
+            return super().get_exclude(request, obj)
+        return [*(super().get_exclude(request, obj) or ()), "commune"]
 
 
 @admin.register(CommissionRate)

@@ -8,12 +8,14 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from households import validators
 from households.models import Enrolment, Household, Member
 
 from .models import Collector, Visit
+from .selectors import digital_id_help_default
 
 
 class DateInput(forms.DateInput):
@@ -57,7 +59,52 @@ VISIT_OUTCOME_LABELS = {
 }
 
 
-class VisitForm(forms.Form):
+class MonthInput(forms.DateInput):
+    """The phone's month picker (sent as YYYY-MM)."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m")
+
+
+class MonthField(forms.DateField):
+    """A month, typed in the phone's month picker (YYYY-MM) or as MM/YYYY; its first day."""
+
+    widget = MonthInput
+    input_formats = ["%Y-%m", "%m/%Y", "%Y-%m-%d", "%d/%m/%Y"]
+    default_error_messages = {"invalid": _("Enter a month, e.g. 12/2026.")}
+
+
+class PotentialForm(forms.Form):
+    """Whether a household could join: could pay now / later / not now, why,
+    and the month to come back in."""
+
+    potential = forms.ChoiceField(label=_("Could they join?"), choices=Household.Potential.choices,
+                                  widget=forms.RadioSelect, required=False)
+    potential_reason = forms.CharField(
+        label=_("Why"), max_length=100, required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. waiting for the coffee harvest")}))
+    potential_return_month = MonthField(label=_("Come back in (month)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        clean_potential(self, data)
+        return data
+
+
+def clean_potential(form, data) -> None:
+    """A reason or a month needs the judgement it explains; a month to come back in is not past."""
+    month = data.get("potential_return_month")
+    if month is not None:
+        data["potential_return_month"] = month = month.replace(day=1)
+        if month < timezone.localdate().replace(day=1):
+            form.add_error("potential_return_month", _("This month has passed: choose this month or a later one."))
+    if not data.get("potential") and (data.get("potential_reason") or month):
+        form.add_error("potential", _("Choose whether the household could join."))
+
+
+class VisitForm(PotentialForm):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label=_("Outcome"), widget=forms.RadioSelect,
@@ -80,11 +127,23 @@ class VisitForm(forms.Form):
                                    max_digits=9, decimal_places=6)
     helped_vssid = forms.BooleanField(label=_("Helped install VssID"), required=False)
     helped_vneid = forms.BooleanField(label=_("Helped activate VNeID level 2"), required=False)
+    helped_members = forms.TypedMultipleChoiceField(label=_("Who was helped"), coerce=int, required=False,
+                                                    widget=forms.CheckboxSelectMultiple)
+    # Sent by the form that lists the members; an older phone's outbox sends the help without it.
+    help_members_shown = forms.BooleanField(widget=forms.HiddenInput, required=False, initial=True)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, household, **kwargs):
         kwargs.setdefault("initial", {"client_id": uuid.uuid4(), "visited_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
+        self.household = household
         self.fields["visited_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        # Read only when members are sent or shown: a visit without help costs no query for them.
+        self.fields["helped_members"].choices = lambda: [(m.pk, f"{m.full_name} ({m.date_of_birth.year})")
+                                                         for m in self.household_members]
+
+    @cached_property
+    def household_members(self) -> list[Member]:
+        return list(self.household.members.prefetch_related("enrolments"))
 
     def clean(self):
         data = super().clean()
@@ -99,7 +158,25 @@ class VisitForm(forms.Form):
             data["latitude"] = data["longitude"] = None
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError(_("The location is incomplete: get it again or leave it out."))
+        self._clean_helped_members(data)
         return data
+
+    def _clean_helped_members(self, data) -> None:
+        """The members the help is recorded on: those ticked; from an older
+        phone that did not list them, the usual choice (insured, old enough,
+        without VssID). Nobody when no help was given."""
+        shown = data.pop("help_members_shown", False)
+        if not (data.get("helped_vssid") or data.get("helped_vneid")):
+            data["helped_members"] = []
+            return
+        if shown:
+            chosen = set(data.get("helped_members") or ())
+            if not chosen and "helped_members" not in self.errors:
+                self.add_error("helped_members", _("Tick the members who were helped."))
+            data["helped_members"] = [m for m in self.household_members if m.pk in chosen]
+        else:
+            data["helped_members"] = digital_id_help_default(self.household_members, data.get("visited_on")
+                                                             or timezone.localdate())
 
 
 def _period_label(months: int) -> str:
@@ -173,11 +250,21 @@ class HouseholdForm(forms.ModelForm):
         label=_("I checked: this is a different household, register it."), required=False
     )
 
+    potential = PotentialForm.base_fields["potential"]
+    potential_reason = PotentialForm.base_fields["potential_reason"]
+    potential_return_month = PotentialForm.base_fields["potential_return_month"]
+
     class Meta:
         model = Household
-        fields = ["address", "phone", "economic_status", "status_year"]
+        fields = ["address", "phone", "economic_status", "status_year", "potential", "potential_reason",
+                  "potential_return_month"]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
                    "status_year": forms.NumberInput(attrs={"inputmode": "numeric"})}
+
+    def clean(self):
+        data = super().clean()
+        clean_potential(self, data)
+        return data
 
     def __init__(self, *args, places, **kwargs):
         """`places`: {value: (label, commune code, village id or None)} of the collector's area."""
@@ -221,7 +308,8 @@ class MemberForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = ["full_name", "date_of_birth", "sex", "relation", "ethnicity", "citizen_id", "si_number", "phone"]
+        fields = ["full_name", "date_of_birth", "sex", "relation", "ethnicity", "citizen_id", "si_number", "phone",
+                  "vssid_installed", "vneid_level2"]
         widgets = {
             "date_of_birth": DateInput,
             "citizen_id": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),

@@ -249,6 +249,12 @@ class Visit(models.Model):
     payment = models.ForeignKey(
         Payment, models.SET_NULL, null=True, blank=True, related_name="visits", verbose_name=_("payment")
     )
+    # The members whose VssID / VNeID level 2 this visit set up (not those who had it already):
+    # the dashboards count installations per collector and commune from them.
+    vssid_installed_for = models.ManyToManyField(
+        "households.Member", blank=True, related_name="+", verbose_name=_("VssID installed for"))
+    vneid_activated_for = models.ManyToManyField(
+        "households.Member", blank=True, related_name="+", verbose_name=_("VNeID level 2 activated for"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
@@ -324,27 +330,44 @@ class Referral(models.Model):
 
 
 class Target(models.Model):
-    """A collector's goals for one month, set by the agent or the province."""
+    """Goals for one month, set by the agent or the province: a collector's,
+    or a commune's (entered by provincial staff, e.g. the VssID installations
+    the national office asks of the province, shared out by commune)."""
 
-    collector = models.ForeignKey(Collector, models.CASCADE, related_name="targets", verbose_name=_("collector"))
+    collector = models.ForeignKey(Collector, models.CASCADE, null=True, blank=True, related_name="targets",
+                                  verbose_name=_("collector"))
+    commune = models.ForeignKey(
+        Commune, models.CASCADE, null=True, blank=True, related_name="targets", verbose_name=_("commune"),
+        help_text=_("Leave the collector empty and choose a commune for the commune's own target."))
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     visits = models.PositiveIntegerField(_("visits"), default=0)
     new_enrolments = models.PositiveIntegerField(_("new enrolments"), default=0)
     renewals = models.PositiveIntegerField(_("renewals"), default=0)
     amount = models.PositiveBigIntegerField(_("amount collected (₫)"), default=0)
+    vssid_installations = models.PositiveIntegerField(
+        _("VssID installations"), default=0, db_default=0,
+        help_text=_("Insured people helped to install the VssID app in the month."))
 
     class Meta:
         verbose_name = _("monthly target")
         verbose_name_plural = _("monthly targets")
         ordering = ["-month"]
         constraints = [
-            models.UniqueConstraint(fields=["collector", "month"], name="target_one_per_collector_month"),
+            models.UniqueConstraint(fields=["collector", "month"], name="target_one_per_collector_month",
+                                    condition=Q(collector__isnull=False)),
+            models.UniqueConstraint(fields=["commune", "month"], name="target_one_per_commune_month",
+                                    condition=Q(commune__isnull=False),
+                                    violation_error_message=_("This commune already has a target for that month.")),
             models.CheckConstraint(condition=Q(month__day=1), name="target_month_first_day",
                                    violation_error_message=_("A target's month starts on its first day.")),
+            models.CheckConstraint(
+                condition=Q(collector__isnull=False, commune__isnull=True) | Q(collector__isnull=True, commune__isnull=False),
+                name="target_collector_or_commune",
+                violation_error_message=_("A target is a collector's or a commune's: choose one of them.")),
         ]
 
     def __str__(self):
-        return f"{self.collector} · {self.month:%m/%Y}"
+        return f"{self.collector or self.commune} · {self.month:%m/%Y}"
 
 
 class CommissionRate(models.Model):

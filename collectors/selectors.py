@@ -9,8 +9,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Case, Count, Exists, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Sum, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from households.models import Enrolment, Household, Member, Village
 from households.quotes import (
     RENEWAL_DUE_WITHIN_DAYS,
     STATE_COVERED_UNDER_AGE,
+    age_on,
     latest_cover,
     renewal_quote,
     state_covered_reason,
@@ -135,6 +137,13 @@ class TodayLine:
     renewal: object | None  # HouseholdQuote for the listed health-insurance members, or None
     bhxh_monthly: int  # voluntary social insurance due, per month
     reminder: object | None = None  # the last fortnight's reminder: a reminders.selectors.ReminderState
+    on: date = field(default_factory=timezone.localdate)
+
+    @property
+    def come_back(self) -> bool:
+        """The month the collector promised to come back in has come."""
+        month = self.household.potential_return_month
+        return month is not None and month <= self.on.replace(day=1)
 
     @property
     def head(self):
@@ -202,8 +211,13 @@ def _ranked_households(collector: Collector, area, on: date, limit: int) -> list
         .order_by("key", "household_id")
         .values_list("key", "household_id")[:limit]
     )
-    prospects = (
-        _prospect_households(area, on)
+    # Prospects the collector judged (a few of the area: the partial index on potential), by what they said;
+    # then the others in the index's order.
+    judged = _prospect_households(area, on).filter(JUDGED)
+    judged = list(judged.annotate(bucket=_prospect_bucket(on)).order_by("bucket", "potential_return_month", "pk")
+                  .values_list("bucket", "pk")[:limit])
+    unjudged = (
+        _prospect_households(area, on).exclude(JUDGED)
         .order_by("commune_id", "village_id", "code")
         .values_list("pk", flat=True)[:limit]
     )
@@ -217,8 +231,10 @@ def _ranked_households(collector: Collector, area, on: date, limit: int) -> list
     ranked = {}
     for key, household_id in dated:
         ranked[household_id] = min(ranked.get(household_id, key), key)
-    for position, household_id in enumerate(prospects):
-        ranked.setdefault(household_id, (1, position))
+    for position, (bucket, household_id) in enumerate(judged):
+        ranked.setdefault(household_id, (1, bucket, position))
+    for position, household_id in enumerate(unjudged):
+        ranked.setdefault(household_id, (1, UNJUDGED, position))
     for position, household_id in enumerate(without_digital_id):
         ranked.setdefault(household_id, (2, position))
     return sorted((key, household_id) for household_id, key in ranked.items())
@@ -242,18 +258,41 @@ def _uninsured(on: date):
             & ~Q(Exists(recent_cover)))
 
 
+# Prospects the collector said something about: could pay now / later / not now, or a month to come back.
+JUDGED = ~Q(potential="") | Q(potential_return_month__isnull=False)
+# Today's order of prospects: could pay now, then those whose month to come back has come, then later, then
+# the households nobody judged yet.
+NOW_BUCKET, MONTH_COME_BUCKET, LATER_BUCKET, UNJUDGED = 0, 1, 2, 3
+
+
+def _month_come(on: date) -> Q:
+    return Q(potential_return_month__lte=on.replace(day=1))
+
+
+def _prospect_bucket(on: date):
+    return Case(When(potential=Household.Potential.NOW, then=NOW_BUCKET),
+                When(_month_come(on), then=MONTH_COME_BUCKET),
+                default=LATER_BUCKET, output_field=IntegerField())
+
+
 def _prospect_households(area, on: date):
     """Households that could afford cover (not poor: the state insures those)
-    with a member who has none, not approached recently, not moved away."""
+    with a member who has none, not approached recently, not moved away, and
+    not judged "not now" before their month to come back. A household whose
+    month has come is brought back even if visited lately, unless visited
+    this month already."""
     uninsured_member = Member.objects.filter(_uninsured(on), household_id=OuterRef("pk"))
     recent_visit = Visit.objects.filter(
         household_id=OuterRef("pk"), visited_at__gte=_start_of_day(on - timedelta(days=PROSPECT_REST_DAYS))
     )
+    visited_this_month = Visit.objects.filter(household_id=OuterRef("pk"),
+                                              visited_at__gte=_start_of_day(on.replace(day=1)))
     moved_away = Visit.objects.filter(household_id=OuterRef("pk"), outcome=Visit.Outcome.MOVED_AWAY)
     return (
         area.exclude(economic_status=Household.EconomicStatus.POOR)
         .filter(Exists(uninsured_member))
-        .exclude(Exists(recent_visit))
+        .exclude(Q(potential=Household.Potential.NOT_NOW) & ~_month_come(on))
+        .filter(~Exists(recent_visit) | (_month_come(on) & ~Exists(visited_this_month)))
         .exclude(Exists(moved_away))
     )
 
@@ -360,7 +399,30 @@ def _line(household: Household, collector: Collector, on: date, rates, reminder=
     dues = _dues(household, collector, on)
     bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
                        and d.kind != PROSPECT)
-    return TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly, reminder)
+    return TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly, reminder, on)
+
+
+# --- help with the electronic card --------------------------------------------
+
+
+def insured_on(member: Member, on: date) -> bool:
+    """Cover in force on `on` in either scheme (from the prefetched enrolments)."""
+    return any(e.coverage_start <= on <= e.coverage_end and e.status != Enrolment.Status.CANCELLED
+               for e in member.enrolments.all())
+
+
+def digital_id_help_default(members, on: date) -> list[Member]:
+    """Whom the visit form ticks for help with VssID / VNeID: insured members
+    old enough for a VNeID level-2 account (settings.DIGITAL_ID_MIN_AGE, data:
+    14 *(check)*) without VssID. A younger child is helped only if ticked."""
+    return [m for m in members if not m.vssid_installed and insured_on(m, on)
+            and age_on(m, on) >= settings.DIGITAL_ID_MIN_AGE]
+
+
+def never_covered(members) -> bool:
+    """Nobody of the household has ever had cover (a cancelled one does not
+    count): paying is joining, not renewing."""
+    return not any(e.status != Enrolment.Status.CANCELLED for m in members for e in m.enrolments.all())
 
 
 # --- one household -----------------------------------------------------------
@@ -444,36 +506,45 @@ def find_members(area, term: str, *, exclude_household=None) -> list[Member]:
     return list(members.order_by("full_name", "pk")[:SEARCH_LIMIT])
 
 
-def field_code_suffix(client_id: uuid.UUID) -> str:
-    """The end of the code of a household registered in the field, made from
-    the phone's form id (see services.register_household)."""
-    return "-" + client_id.hex[:10].upper()
-
-
 def registered_from_phone(area, client_id) -> Household | None:
     """The household a registration form with this id already created, if any."""
     try:
-        suffix = field_code_suffix(uuid.UUID(str(client_id)))
+        client_id = uuid.UUID(str(client_id))
     except ValueError:
         return None
-    return area.filter(code__endswith=suffix).first()
+    return area.filter(client_id=client_id).first()
 
 
 # --- duplicates before registering ------------------------------------------------
 
+# In the order a line names them: the surest first.
+DUPLICATE_REASONS = ("citizen_id", "si_number", "phone", "name_and_birth")
+
 
 @dataclass
 class LikelyDuplicate:
-    reason: str
-    member: Member | None
+    """A registered household some of whose members may be the people about to
+    be registered: one line per household, however many of them matched."""
+
     household: Household
     in_area: bool
+    head_name: str = ""
+    members: list[Member] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # of DUPLICATE_REASONS, each once
+
+    @property
+    def matched(self) -> int:
+        return len(self.members)
 
 
 def likely_duplicates(area, *, commune_id: int, household_phone: str | None, people: list[dict]) -> list[LikelyDuplicate]:
-    """Registered people who may be the ones about to be registered: same
-    citizen ID, social-insurance number or phone anywhere, or same name and
-    date of birth in the commune. Two queries."""
+    """Registered households with people who may be the ones about to be
+    registered: same citizen ID, social-insurance number or phone anywhere, or
+    same name and date of birth in the commune. One query.
+
+    Someone registered outside the area is counted only for a same name and
+    date of birth, without saying who: an identifier of theirs is refused on
+    its own field (the collector may not learn who is registered elsewhere)."""
     ids = {p["citizen_id"] for p in people if p.get("citizen_id")}
     sis = {p["si_number"] for p in people if p.get("si_number")}
     phones = {p["phone"] for p in people if p.get("phone")} | ({household_phone} if household_phone else set())
@@ -481,13 +552,15 @@ def likely_duplicates(area, *, commune_id: int, household_phone: str | None, peo
     match = Q(citizen_id__in=ids) | Q(si_number__in=sis) | Q(phone__in=phones) | Q(household__phone__in=phones)
     for key, born in names:
         match |= Q(household__commune_id=commune_id, search_key=key, date_of_birth=born)
+    head = Member.objects.filter(household_id=OuterRef("household_id"), relation=Member.Relation.HEAD)
     found = list(
         Member.objects.filter(match)
         .select_related("household__village")
-        .annotate(in_area=Exists(area.filter(pk=OuterRef("household_id"))))
-        .order_by("household_id", "pk")[:20]
+        .annotate(in_area=Exists(area.filter(pk=OuterRef("household_id"))),
+                  head_name=Subquery(head.values("full_name")[:1]))
+        .order_by("household_id", "pk")[:100]
     )
-    duplicates = []
+    households: dict[int, LikelyDuplicate] = {}
     for member in found:
         if member.citizen_id and member.citizen_id in ids:
             reason = "citizen_id"
@@ -497,8 +570,16 @@ def likely_duplicates(area, *, commune_id: int, household_phone: str | None, peo
             reason = "phone"
         else:
             reason = "name_and_birth"
-        duplicates.append(LikelyDuplicate(reason, member, member.household, member.in_area))
-    return duplicates
+        if not member.in_area and reason != "name_and_birth":
+            continue
+        line = households.setdefault(member.household_id, LikelyDuplicate(
+            member.household, member.in_area, member.head_name or ""))
+        line.members.append(member)
+        if reason not in line.reasons:
+            line.reasons.append(reason)
+    for line in households.values():
+        line.reasons.sort(key=DUPLICATE_REASONS.index)
+    return list(households.values())
 
 
 # --- my month ------------------------------------------------------------------

@@ -13,7 +13,7 @@ from households.models import Household, Member
 
 from .models import Collector, Payment, Referral, Visit
 from .payments import lock_household, record_payment
-from .selectors import check_in_area, field_code_suffix
+from .selectors import check_in_area
 
 # --- the field pages ---------------------------------------------------------
 
@@ -52,12 +52,18 @@ def log_visit(
     location_consent: bool = False,
     helped_vssid: bool = False,
     helped_vneid: bool = False,
+    helped_members: list[Member] | None = None,
+    potential: str = "",
+    potential_reason: str = "",
+    potential_return_month: date | None = None,
     payment: Payment | None = None,
 ) -> tuple[Visit, bool]:
     """Store a visit once: the same `client_id` sent again (a retry, the
     phone's outbox) returns the visit stored the first time. Returns (visit, created).
-    Help with VssID or VNeID is recorded on the household's members too. A location is kept
-    only with the household's consent, and becomes the household's if it is its latest."""
+    Help with VssID or VNeID is recorded on `helped_members` (the members the
+    collector picked, none else); a potential given is recorded on the household.
+    A location is kept only with the household's consent, and becomes the
+    household's if it is its latest."""
     check_in_area(collector, household)
     if not location_consent:
         latitude = longitude = None
@@ -72,12 +78,18 @@ def log_visit(
     # Python, so neither costs a query on the phone's hottest path.
     if outcome == Visit.Outcome.DECLINED and not decline_reason:
         raise ValidationError({"decline_reason": _("Say why the household declined.")})
+    if any(m.household_id != household.pk for m in helped_members or ()):
+        raise ValidationError({"helped_members": _("Choose members of this household.")})
     visit.full_clean(exclude=["client_id", "collector", "household", "payment"], validate_unique=False,
                      validate_constraints=False)
     try:
         with transaction.atomic():  # a savepoint when the caller holds a transaction
             visit.save()
-            _record_digital_id_help(household, vssid=helped_vssid, vneid=helped_vneid)
+            if helped_vssid or helped_vneid:
+                _record_digital_id_help(visit, helped_members or [], vssid=helped_vssid, vneid=helped_vneid)
+            if potential:
+                set_potential(household=household, potential=potential, reason=potential_reason,
+                              return_month=potential_return_month, by=collector.user)
             if latitude is not None and longitude is not None:
                 _record_location(household, visit)
     except IntegrityError:  # this id was stored before: a retry, or the outbox sending again
@@ -86,7 +98,6 @@ def log_visit(
             raise
         return existing, False
     return visit, True
-
 
 
 def _record_location(household: Household, visit: Visit) -> None:
@@ -98,18 +109,42 @@ def _record_location(household: Household, visit: Visit) -> None:
     ).update(latitude=visit.latitude, longitude=visit.longitude, located_at=visit.visited_at)
 
 
-def _record_digital_id_help(household: Household, *, vssid: bool, vneid: bool) -> None:
-    """The collector helped the household's members set up VssID / VNeID level 2
-    (one tap for the household, as it is done sitting together)."""
-    if not (vssid or vneid):
-        return
-    for member in Member.objects.filter(household=household):  # saved one by one: the history keeps who and when
+def _record_digital_id_help(visit: Visit, members: list[Member], *, vssid: bool, vneid: bool) -> None:
+    """The collector helped these members set up VssID / VNeID level 2. The
+    visit keeps whose app or account it set up (the dashboards count them)."""
+    installed, activated = [], []
+    for member in members:  # saved one by one: the history keeps who and when
         changed = [name for name, helped in (("vssid_installed", vssid), ("vneid_level2", vneid))
                    if helped and not getattr(member, name)]
         for name in changed:
             setattr(member, name, True)
         if changed:
             member.save(update_fields=[*changed, "updated_at"])
+        if "vssid_installed" in changed:
+            installed.append(member)
+        if "vneid_level2" in changed:
+            activated.append(member)
+    if installed:
+        visit.vssid_installed_for.add(*installed)
+    if activated:
+        visit.vneid_activated_for.add(*activated)
+
+
+def set_potential(*, household: Household, potential: str, reason: str = "", return_month: date | None = None,
+                  by=None) -> Household:
+    """Record whether the household could join (could pay now / later / not
+    now), why, and the month to come back in; the household's history keeps
+    the earlier judgements."""
+    if potential not in Household.Potential.values:
+        raise ValidationError({"potential": _("Choose whether the household could join.")})
+    if return_month is not None:
+        return_month = return_month.replace(day=1)
+    household.potential, household.potential_reason = potential, reason.strip()
+    household.potential_return_month = return_month
+    household.potential_set_at, household.potential_set_by = timezone.now(), by
+    household.save(update_fields=["potential", "potential_reason", "potential_return_month", "potential_set_at",
+                                  "potential_set_by", "updated_at"])
+    return household
 
 
 @transaction.atomic
@@ -147,10 +182,22 @@ def record_payment_with_visit(
     )
 
 
-def field_household_code(commune_id: int, client_id: uuid.UUID) -> str:
-    """A household registered in the field has no code issued yet: one made
-    from the phone's id, so registering twice finds the first one."""
-    return f"{commune_id}{field_code_suffix(client_id)}"
+# 242590001367: the commune's code, then the commune's serial on 7 digits, as the registry's codes.
+SERIAL_DIGITS = 7
+CODE_ATTEMPTS = 5
+
+
+def next_household_code(commune_id: int) -> str:
+    """The commune's code and its next serial. Two registrations at once may
+    read the same serial: the code's unique index refuses the second, which
+    tries again (see register_household)."""
+    prefix = str(commune_id)
+    first, last = prefix + "0" * SERIAL_DIGITS, prefix + "9" * SERIAL_DIGITS
+    # Highest first along the (commune, code) index; a code of another shape in the range is skipped.
+    codes = (Household.objects.filter(commune_id=commune_id, code__gte=first, code__lte=last)
+             .order_by("-code").values_list("code", flat=True)[:50])
+    serial = next((int(c[len(prefix):]) for c in codes if len(c) == len(first) and c.isdigit()), 0)
+    return f"{prefix}{serial + 1:0{SERIAL_DIGITS}d}"
 
 
 @transaction.atomic
@@ -165,26 +212,50 @@ def register_household(
     economic_status: str,
     status_year: int | None,
     members: list[dict],
+    potential: str = "",
+    potential_reason: str = "",
+    potential_return_month: date | None = None,
 ) -> tuple[Household, bool]:
-    """A new household (a prospect) with its members, the first being its head.
-    Returns (household, created); the same `client_id` again returns the first."""
-    code = field_household_code(commune_id, client_id)
-    existing = Household.objects.filter(code=code).first()
+    """A new household (a prospect) with its members, the first being its head,
+    under the commune's next code. Returns (household, created); the same
+    `client_id` again returns the first."""
+    existing = _registered_with(client_id, collector)
     if existing is not None:
-        check_in_area(collector, existing)
         return existing, False
     household = Household(
-        code=code, commune_id=commune_id, village_id=village_id, address=address, phone=phone or None,
-        economic_status=economic_status, status_year=status_year,
+        client_id=client_id, commune_id=commune_id, village_id=village_id, address=address, phone=phone or None,
+        economic_status=economic_status, status_year=status_year, potential=potential,
+        potential_reason=potential_reason.strip() if potential else "",
+        potential_return_month=potential_return_month.replace(day=1) if potential and potential_return_month else None,
+        potential_set_at=timezone.now() if potential else None, potential_set_by=collector.user if potential else None,
     )
-    household.full_clean()
-    household.save()
-    check_in_area(collector, household)  # raising rolls the household back
+    household.full_clean(exclude=["code", "client_id"])
+    check_in_area(collector, household)
+    for _attempt in range(CODE_ATTEMPTS):
+        household.code = next_household_code(commune_id)
+        try:
+            with transaction.atomic():  # a savepoint: a code taken meanwhile is tried again
+                household.save(force_insert=True)
+            break
+        except IntegrityError:
+            household.pk = None
+            existing = _registered_with(client_id, collector)  # the same form, saved meanwhile
+            if existing is not None:
+                return existing, False
+    else:
+        raise ValidationError({"__all__": _("No household code could be given: send the form again.")})
     people = [Member(household=household, **fields) for fields in members]
     for person in people:
         person.full_clean(exclude=["household"])
     Member.objects.bulk_create(people)
     return household, True
+
+
+def _registered_with(client_id: uuid.UUID, collector: Collector) -> Household | None:
+    existing = Household.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        check_in_area(collector, existing)
+    return existing
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("month/", views.month, name="month"),
     path("h/<int:pk>/", views.household, name="household"),
     path("h/<int:pk>/visit/", views.visit, name="visit"),
+    path("h/<int:pk>/potential/", views.potential, name="potential"),
     path("visits/", views.visits, name="visits"),
     path("h/<int:pk>/pay/", views.pay, name="pay"),
     path("h/<int:pk>/referral/", views.referral, name="referral"),

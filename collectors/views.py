@@ -26,7 +26,9 @@ from households.models import Enrolment, Member
 from households.quotes import members_due
 
 from . import selectors, services
-from .forms import FieldAuthenticationForm, HouseholdForm, MemberForm, MemberFormSet, PaymentForm, VisitForm
+from .forms import (
+    FieldAuthenticationForm, HouseholdForm, MemberForm, MemberFormSet, PaymentForm, PotentialForm, VisitForm,
+)
 from .handovers import held_by
 from .models import RefusedRegistration
 from .payments import quote_for_collector
@@ -43,21 +45,31 @@ def _json_body(request):
         return None
 
 
+# Fields a form posts several values of (the outbox sends them as a JSON list).
+LIST_FIELDS = {"helped_members"}
+
+
 def _form_data(item: dict) -> dict:
     """JSON values as a form posts them: text. A number stays its digits; a
-    list or an object becomes text no field accepts, so that the field's own
-    message says what it expects."""
+    list (but of a field of several values) or an object becomes text no
+    field accepts, so that the field's own message says what it expects."""
     data = {}
     for key, value in item.items():
-        if value is None:
-            data[key] = ""
-        elif isinstance(value, str):
-            data[key] = value
-        elif isinstance(value, (bool, int, float)):
-            data[key] = json.dumps(value)
+        if key in LIST_FIELDS and isinstance(value, list):
+            data[key] = [_text(v) for v in value]
         else:
-            data[key] = "[…]"
+            data[key] = _text(value)
     return data
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return "[…]"
 
 
 def _wants_json(request) -> bool:
@@ -144,7 +156,36 @@ def household(request, pk):
     on = timezone.localdate()
     found, covers, renewal, visits = selectors.household_detail(request.area, pk, on=on)
     return render(request, "field/household.html",
-                  {"household": found, "covers": covers, "renewal": renewal, "visits": visits, "on": on})
+                  {"household": found, "covers": covers, "renewal": renewal, "visits": visits, "on": on,
+                   "joining": selectors.never_covered(c.member for c in covers),
+                   "potential_form": _potential_form(found)})
+
+
+def _potential_form(household, data=None) -> PotentialForm:
+    return PotentialForm(data, initial={"potential": household.potential, "potential_reason": household.potential_reason,
+                                        "potential_return_month": household.potential_return_month})
+
+
+@collector_required
+@require_http_methods(["POST"])
+def potential(request, pk):
+    """Whether the household could join, from its page."""
+    household = selectors.household_in_area(request.area, pk)
+    form = _potential_form(household, request.POST)
+    if form.is_valid() and form.cleaned_data["potential"]:
+        services.set_potential(household=household, potential=form.cleaned_data["potential"],
+                               reason=form.cleaned_data["potential_reason"],
+                               return_month=form.cleaned_data["potential_return_month"], by=request.user)
+        messages.success(request, _("Saved: %(potential)s.") % {"potential": household.get_potential_display()})
+        return redirect("field:household", household.pk)
+    if form.is_valid():
+        form.add_error("potential", _("Choose whether the household could join."))
+    on = timezone.localdate()
+    found, covers, renewal, visits = selectors.household_detail(request.area, pk, on=on)
+    return render(request, "field/household.html",
+                  {"household": found, "covers": covers, "renewal": renewal, "visits": visits, "on": on,
+                   "joining": selectors.never_covered(c.member for c in covers), "potential_form": form},
+                  status=400)
 
 
 def _visit_response(request, household, visit, created):
@@ -165,7 +206,10 @@ def visit(request, pk):
     (the same fields); the same client_id twice stores one visit."""
     household = selectors.household_in_area(request.area, pk)
     if request.method == "GET":
-        return render(request, "field/visit.html", {"household": household, "form": VisitForm()})
+        form = VisitForm(household=household)
+        form.initial["helped_members"] = [
+            m.pk for m in selectors.digital_id_help_default(form.household_members, timezone.localdate())]
+        return render(request, "field/visit.html", {"household": household, "form": form})
     if request.content_type == "application/json":
         data = _json_body(request)
         if not isinstance(data, dict):
@@ -173,7 +217,7 @@ def visit(request, pk):
         data = _form_data(data)
     else:
         data = request.POST
-    form = VisitForm(data)
+    form = VisitForm(data, household=household)
     if form.is_valid():
         try:
             saved, created = services.log_visit(collector=request.collector, household=household, **form.cleaned_data)
@@ -224,7 +268,7 @@ def _batch_visit(collector, household, item) -> dict:
     answer = {"client_id": client_id if isinstance(client_id, str) else ""}
     if household is None:
         return {**answer, "errors": {"household": [_("This household is not in your area.")]}}
-    form = VisitForm(_form_data(item))
+    form = VisitForm(_form_data(item), household=household)
     if form.is_valid():
         try:
             saved, created = services.log_visit(collector=collector, household=household, **form.cleaned_data)
@@ -343,9 +387,6 @@ def register(request):
                 people=[{f: getattr(m.instance, f) for f in ("full_name", "date_of_birth", "citizen_id",
                                                            "si_number", "phone")}
                         for m in members.forms if m.has_changed()])
-            # Someone registered outside the area is not shown, not even as "someone": their
-            # identifier's field says it cannot be used here, and the office is told.
-            duplicates = [d for d in duplicates if d.in_area or d.reason == "name_and_birth"]
         _tell_office_of_refusals(request.collector, request.area, members.forms)
         if form_valid and members_valid and (not duplicates or form.cleaned_data["confirm_new"]):
             commune_id, village_id = form.chosen_place()
@@ -354,7 +395,9 @@ def register(request):
                     collector=request.collector, client_id=form.cleaned_data["client_id"], commune_id=commune_id,
                     village_id=village_id, address=form.cleaned_data["address"], phone=form.instance.phone,
                     economic_status=form.cleaned_data["economic_status"],
-                    status_year=form.cleaned_data["status_year"],
+                    status_year=form.cleaned_data["status_year"], potential=form.cleaned_data["potential"],
+                    potential_reason=form.cleaned_data["potential_reason"],
+                    potential_return_month=form.cleaned_data["potential_return_month"],
                     members=[{f: getattr(m.instance, f) for f in MemberForm.Meta.fields}
                              for m in members.forms if m.has_changed()])
             except ValidationError as error:

@@ -275,8 +275,9 @@ class HouseholdAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDa
     resource_classes = [HouseholdMemberResource]
     scope_prefix = ""
     list_display = ["code", "head_name", "member_count", "commune", "village__name", "economic_status"]
-    list_filter = ["economic_status", "commune"]
+    list_filter = ["economic_status", "potential", ("potential_return_month", admin.DateFieldListFilter), "commune"]
     list_select_related = ["commune", "village"]
+    readonly_fields = ["potential_set_by", "potential_set_at"]
     search_fields = ["code"]
     search_help_text = _("Household code, a member's name (with or without diacritics), citizen ID or phone.")
     autocomplete_fields = ["commune", "village"]
@@ -306,6 +307,12 @@ class HouseholdAdmin(RegistryImportExportMixin, HouseholdScopedAdmin, PersonalDa
 
     def get_search_results(self, request, queryset, search_term):
         return search.search_households(queryset, search_term), False
+
+    def save_model(self, request, obj, form, change):
+        # Who judged whether the household could join, and when: staff changing it here too.
+        if {"potential", "potential_reason", "potential_return_month"} & set(form.changed_data):
+            obj.potential_set_by, obj.potential_set_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
 
     def get_urls(self):
         calculator = self.admin_site.admin_view(self.calculator_view)

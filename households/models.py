@@ -89,6 +89,11 @@ class Household(models.Model):
         NEAR_POOR = "near_poor", _("near-poor")
         OTHER = "other", _("other")
 
+    class Potential(models.TextChoices):
+        NOW = "now", _("could pay now")
+        LATER = "later", _("could pay later")
+        NOT_NOW = "not_now", _("not now")
+
     code = models.CharField(_("household code"), max_length=30, unique=True)
     # Both indexed first in the composite indexes of Meta.indexes.
     commune = models.ForeignKey(Commune, models.PROTECT, related_name="households", verbose_name=_("commune"),
@@ -119,6 +124,19 @@ class Household(models.Model):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     located_at = models.DateTimeField(_("location recorded at"), null=True, blank=True)
+    # Whether the household could join, as the collector last judged it (the history keeps the earlier ones).
+    potential = models.CharField(_("could join"), max_length=10, choices=Potential.choices, blank=True,
+                                 help_text=_("Whether the household could pay for cover, as the collector judged it."))
+    potential_reason = models.CharField(_("why"), max_length=100, blank=True,
+                                        help_text=_("A short reason, e.g. “waiting for the coffee harvest”."))
+    potential_return_month = models.DateField(
+        _("come back in"), null=True, blank=True, help_text=_("The first day of the month to come back in."))
+    potential_set_at = models.DateTimeField(_("judged at"), null=True, blank=True, editable=False)
+    potential_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("judged by"))
+    # The id of the phone's registration form, so that the same form sent again finds this household.
+    client_id = models.UUIDField(_("registration form id"), unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
@@ -134,6 +152,9 @@ class Household(models.Model):
             # The field's prospects, village by village, of a collector's communes.
             models.Index(fields=["commune", "village", "code"], name="household_commune_village_idx"),
             models.Index(fields=["phone"], name="household_phone_idx"),  # searched by phone number
+            # Today's prospects the collector judged: a few households of a commune.
+            models.Index(fields=["commune", "village"], name="household_judged_idx",
+                         condition=~Q(potential="") | Q(potential_return_month__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(
@@ -145,6 +166,11 @@ class Household(models.Model):
                 condition=Q(economic_status="other") | Q(status_year__isnull=False),
                 name="household_status_year_certified",
                 violation_error_message=_("A poor or near-poor status needs the year it was certified."),
+            ),
+            models.CheckConstraint(
+                condition=Q(potential_return_month__isnull=True) | Q(potential_return_month__day=1),
+                name="household_return_month_first_day",
+                violation_error_message=_("The month to come back in starts on its first day."),
             ),
         ]
 

@@ -145,6 +145,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # unfiltered shows PostgreSQL's estimate ("about"), a larger filtered list
 # "more than" this (outreach.paginator).
 ADMIN_EXACT_COUNT_LIMIT = env.int("ADMIN_EXACT_COUNT_LIMIT", default=10_000)
+# The youngest age the visit form ticks for help with VssID / VNeID: a level-2 VNeID account is for
+# citizens of 14 and over (check); a younger child is helped only when the collector ticks them.
+DIGITAL_ID_MIN_AGE = env.int("DIGITAL_ID_MIN_AGE", default=14)
 
 LOGGING = {
     "version": 1,

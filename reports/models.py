@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from collectors.models import Agent, Collector
-from households.models import Commune, Enrolment, Village
+from households.models import Commune, Enrolment, Household, Village
 
 
 class SummaryRun(models.Model):
@@ -54,9 +54,35 @@ class AreaSnapshot(AreaRow):
     bhxh_ending_30 = models.PositiveIntegerField(default=0)
     bhxh_ending_60 = models.PositiveIntegerField(default=0)
     bhxh_ending_90 = models.PositiveIntegerField(default=0)
+    # Insured (as `insured`) with neither the VssID app nor a level-2 VNeID account: cannot show the electronic card.
+    insured_without_digital_id = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["run", "commune"], name="reports_snapshot_run_idx")]
+
+
+class ProspectCount(AreaRow):
+    """Households judged by a collector (could pay now / later / not now) with
+    someone uninsured on the run's day; of them, those whose month to come back
+    has come."""
+
+    potential = models.CharField(max_length=10, choices=Household.Potential.choices)
+    households = models.PositiveIntegerField(default=0)
+    month_come = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "commune"], name="reports_prospect_run_idx")]
+
+
+class VssidMonth(AreaRow):
+    """VssID installed on visits, by the member's area, the collector and the month of the visit."""
+
+    collector = models.ForeignKey(Collector, models.DO_NOTHING, db_constraint=False, related_name="+")
+    month = models.DateField()
+    installations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "month"], name="reports_vssid_month_idx")]
 
 
 class CoverMonth(AreaRow):

@@ -16,10 +16,12 @@ from django.utils.translation import gettext_lazy
 
 from collectors.models import Agent, Assignment, Collector, Target, TrainingCourse, TrainingSession, Visit
 from collectors.training import course_gaps, last_attended, with_training_flags
-from households.models import Commune, Enrolment, Village
+from households.models import Commune, Enrolment, Household, Village
 from outreach.access import collector_scope, household_scope, is_provincial_staff
 
-from .models import AreaSnapshot, CollectorMonth, CoverMonth, PaymentMonth, ReminderMonth, SummaryRun
+from .models import (
+    AreaSnapshot, CollectorMonth, CoverMonth, PaymentMonth, ProspectCount, ReminderMonth, SummaryRun, VssidMonth,
+)
 from .months import add_months, first_of_month, month_range, window_start
 from .tables import DATE, FLAG, INT, MONEY, MONTH, PERCENT, TEXT, Chart, Column, Table, share
 
@@ -152,6 +154,7 @@ def province_dashboard(user, filters: Filters) -> Dashboard:
         AreaSnapshot.objects.filter(area, run=run)
         .values("commune_id", "commune__name", "commune__population")
         .annotate(members=Sum("members"), insured=Sum("insured"), bhyt=Sum("bhyt"), bhxh=Sum("bhxh"),
+                  insured_without_digital_id=Sum("insured_without_digital_id"),
                   **{f"{p}_ending_{d}": Sum(f"{p}_ending_{d}") for p in ("bhyt", "bhxh") for d in (30, 60, 90)})
         .order_by()
     )
@@ -185,8 +188,99 @@ def province_dashboard(user, filters: Filters) -> Dashboard:
         _ending_table(by_commune),
         _reminders_table(months, reminders),
         _delivery_table(_summed(reminder_rows, "commune_id")),
+        _prospects_table(ProspectCount.objects.filter(area, run=run)
+                         .values("commune_id", "commune__name", "potential")
+                         .annotate(households=Sum("households"), month_come=Sum("month_come")).order_by()),
+        *_digital_id_tables(user, filters, run, area, by_commune, start, end),
     ]
     return dashboard
+
+
+POTENTIALS = [Household.Potential.NOW, Household.Potential.LATER, Household.Potential.NOT_NOW]
+
+
+def _prospects_table(rows) -> Table:
+    """Households the collectors judged, by commune and what they said (one read)."""
+    communes = {}
+    for row in rows:
+        line = communes.setdefault(row["commune_id"], [row["commune__name"], 0, 0, 0, 0])
+        line[1 + POTENTIALS.index(row["potential"])] += row["households"]
+        line[4] += row["month_come"]
+    lines = sorted(communes.values(), key=lambda line: (-line[1], -line[4], line[0]))
+    return Table(
+        key="prospects",
+        title=_("Households that could join, by commune"),
+        columns=[Column(_("Commune"), TEXT), *[Column(str(p.label).capitalize()) for p in POTENTIALS],
+                 Column(_("Month to come back has come"))],
+        rows=lines,
+        chart=Chart("bars", series=[1, 2, 3], stacked=True),
+        note=_("Households with someone uninsured that a collector judged on a visit, at registration or on "
+               "the household's page; their collectors' Today lists them in this order, and brings back those "
+               "whose month to come back has come."),
+    )
+
+
+def _digital_id_tables(user, filters: Filters, run, area: Q, by_commune, start: date, end: date) -> list[Table]:
+    """The electronic card: insured people without VssID or VNeID level 2 by
+    commune, and VssID installed on visits in the period against the targets
+    per commune and per collector (three reads: installations, targets)."""
+    installed = list(VssidMonth.objects.filter(area, run=run, month__gte=start, month__lte=end)
+                     .values("commune_id", "collector_id", "collector__full_name", "collector__code")
+                     .annotate(n=Sum("installations")).order_by())
+    per_commune, per_collector, names = defaultdict(int), defaultdict(int), {}
+    for row in installed:
+        per_commune[row["commune_id"]] += row["n"]
+        per_collector[row["collector_id"]] += row["n"]
+        names[row["collector_id"]] = (row["collector__full_name"], row["collector__code"])
+    communes = {r["commune_id"]: r for r in by_commune}
+    targets = Target.objects.filter(month__gte=start, month__lte=end, vssid_installations__gt=0).filter(
+        Q(commune__in=list(communes)) | Q(collector_scope(user, prefix="collector__"), collector__isnull=False))
+    if filters.agent:
+        targets = targets.filter(Q(commune__isnull=False) | Q(collector__agent_id=filters.agent))
+    commune_targets, collector_targets = defaultdict(int), defaultdict(int)
+    for target in targets.select_related("collector").order_by():
+        if target.commune_id:
+            commune_targets[target.commune_id] += target.vssid_installations
+        else:
+            collector_targets[target.collector_id] += target.vssid_installations
+            names.setdefault(target.collector_id, (target.collector.full_name, target.collector.code))
+
+    commune_rows = []
+    for commune_id, r in communes.items():
+        done, goal = per_commune.get(commune_id, 0), commune_targets.get(commune_id)
+        commune_rows.append([r["commune__name"], r["insured"], r["insured_without_digital_id"],
+                             share(r["insured_without_digital_id"], r["insured"]), done, goal,
+                             share(done, goal)])
+    commune_rows.sort(key=lambda row: (-row[2], row[0]))
+    collector_rows = []
+    for collector_id in set(per_collector) | set(collector_targets):
+        done, goal = per_collector.get(collector_id, 0), collector_targets.get(collector_id)
+        collector_rows.append([*names[collector_id], done, goal, share(done, goal)])
+    collector_rows.sort(key=lambda row: (row[4] if row[4] is not None else 2, row[0]))
+    period = f"{start:%m/%Y}–{end:%m/%Y}"
+    return [
+        Table(
+            key="digital_id",
+            title=_("The electronic card by commune: insured without VssID or VNeID level 2"),
+            columns=[Column(_("Commune"), TEXT), Column(_("Insured today")),
+                     Column(_("Without VssID or VNeID level 2")), Column(_("Share without"), PERCENT),
+                     Column(_("VssID installed on visits, %(period)s") % {"period": period}),
+                     Column(_("Target: VssID installations")), Column(_("Share of the target"), PERCENT)],
+            rows=commune_rows,
+            chart=Chart("bars", series=[2]),
+            note=_("Since 13/02/2026 the card is electronic: people need VssID or VNeID level 2 to show it. "
+                   "Installed: members a visit recorded VssID for. Targets: the communes' monthly targets of "
+                   "the period, added up."),
+        ),
+        Table(
+            key="vssid_collectors",
+            title=_("VssID installations by collector against their targets, %(period)s") % {"period": period},
+            columns=[Column(_("Collector"), TEXT), Column(_("Code"), TEXT), Column(_("VssID installed")),
+                     Column(_("Target: VssID installations")), Column(_("Share of the target"), PERCENT)],
+            rows=collector_rows,
+            chart=Chart("bars", series=[2, 3]),
+        ),
+    ]
 
 
 def _summed(rows, key: str) -> dict:

@@ -19,13 +19,15 @@ from django.db.models.functions import ExtractDay, TruncMonth
 from django.utils import timezone
 
 from collectors.models import CommissionRate, PaymentLine, Referral, Visit
-from households.models import Enrolment, Member
+from households.models import Enrolment, Household, Member
 
-from .models import AreaSnapshot, CollectorMonth, CoverMonth, PaymentMonth, ReminderMonth, SummaryRun
-from .months import month_range, window_start
+from .models import (
+    AreaSnapshot, CollectorMonth, CoverMonth, PaymentMonth, ProspectCount, ReminderMonth, SummaryRun, VssidMonth,
+)
+from .months import first_of_month, month_range, window_start
 from .reminder_outcomes import reminder_outcomes
 
-SUMMARIES = [AreaSnapshot, CoverMonth, PaymentMonth, ReminderMonth, CollectorMonth]
+SUMMARIES = [AreaSnapshot, CoverMonth, PaymentMonth, ReminderMonth, CollectorMonth, ProspectCount, VssidMonth]
 ENDING_WITHIN = (30, 60, 90)
 BATCH = 5_000
 AREA = {"area_commune": F("member__household__commune_id"), "area_village": F("member__household__village_id")}
@@ -49,6 +51,8 @@ def refresh_summaries(*, as_of: date | None = None) -> SummaryRun:
         _save(PaymentMonth, _payment_months(run, as_of))
         _save(CollectorMonth, _collector_months(run, as_of))
         _save(ReminderMonth, _reminder_months(run, as_of))
+        _save(ProspectCount, _prospect_counts(run, as_of))
+        _save(VssidMonth, _vssid_months(run, as_of))
         run.finished_at = timezone.now()
         run.seconds = round(time.monotonic() - clock_start, 3)
         run.save(update_fields=["finished_at", "seconds"])
@@ -89,6 +93,12 @@ def _area_snapshots(run, as_of: date) -> dict:
                .values(**AREA).annotate(n=Count("member_id", distinct=True)))
     for row in insured:
         snapshot(_area(row)).insured = row["n"]
+    without_digital_id = (Member.objects.order_by().filter(vssid_installed=False, vneid_level2=False)
+                          .filter(Exists(_in_force(as_of)))
+                          .values(area_commune=F("household__commune_id"), area_village=F("household__village_id"))
+                          .annotate(n=Count("pk")))
+    for row in without_digital_id:
+        snapshot(_area(row)).insured_without_digital_id = row["n"]
 
     ending = {f"ending_{days}": Count("pk", filter=Q(coverage_end__lte=as_of + timedelta(days=days)))
               for days in ENDING_WITHIN}
@@ -104,6 +114,40 @@ def _area_snapshots(run, as_of: date) -> dict:
         for days in ENDING_WITHIN:
             setattr(item, f"{prefix}_ending_{days}", row[f"ending_{days}"])
     return snapshots
+
+
+def _in_force(as_of: date):
+    """A member's cover in force on `as_of`, in either scheme (for Exists)."""
+    return Enrolment.objects.filter(NOT_CANCELLED, member_id=OuterRef("pk"), coverage_start__lte=as_of,
+                                    coverage_end__gte=as_of)
+
+
+# --- prospects and the electronic card ----------------------------------------------
+
+
+def _prospect_counts(run, as_of: date) -> list[ProspectCount]:
+    uninsured = Member.objects.filter(household_id=OuterRef("pk")).filter(~Exists(_in_force(as_of)))
+    rows = (Household.objects.order_by().exclude(potential="").filter(Exists(uninsured))
+            .values("potential", area_commune=F("commune_id"), area_village=F("village_id"))
+            .annotate(n=Count("pk"), month_come=Count(
+                "pk", filter=Q(potential_return_month__lte=first_of_month(as_of)))))
+    return [ProspectCount(run=run, commune_id=row["area_commune"], village_id=row["area_village"],
+                          potential=row["potential"], households=row["n"], month_come=row["month_come"])
+            for row in rows]
+
+
+def _vssid_months(run, as_of: date) -> list[VssidMonth]:
+    """Members whose VssID a visit installed (Visit.vssid_installed_for), by collector and month."""
+    installed = Visit.vssid_installed_for.through.objects.order_by().filter(
+        visit__visited_at__gte=_start_of_day(window_start(as_of)),
+        visit__visited_at__lt=_start_of_day(as_of + timedelta(days=1)))
+    rows = (installed.values(collector=F("visit__collector_id"),
+                             month=TruncMonth("visit__visited_at", output_field=DateField()),
+                             area_commune=F("member__household__commune_id"),
+                             area_village=F("member__household__village_id"))
+            .annotate(n=Count("pk")))
+    return [VssidMonth(run=run, commune_id=row["area_commune"], village_id=row["area_village"],
+                       collector_id=row["collector"], month=row["month"], installations=row["n"]) for row in rows]
 
 
 # --- cover month by month ---------------------------------------------------------

@@ -99,3 +99,30 @@ def test_collector_phone_is_normalised_and_validated():
     with pytest.raises(ValidationError) as caught:
         bad.full_clean()
     assert caught.value.message_dict["phone"][0].startswith("Phone number “12345” is not a Vietnamese mobile number")
+
+
+def test_staff_enter_a_communes_vssid_target_and_an_agents_manager_only_collectors(client, staff):
+    from collectors.models import Target
+    from collectors.tests.factories import UserFactory
+    from outreach.roles import AGENT_MANAGER, ensure_roles
+
+    commune = CommuneFactory()
+    url = reverse("admin:collectors_target_add")
+    assert 'name="commune"' in client.get(url).content.decode()
+    response = client.post(url, {"collector": "", "commune": commune.pk, "month": "01/12/2026", "visits": 0,
+                                 "new_enrolments": 0, "renewals": 0, "amount": 0, "vssid_installations": 40})
+    assert response.status_code == 302
+    assert Target.objects.get().vssid_installations == 40
+    again = client.post(url, {"collector": "", "commune": commune.pk, "month": "01/12/2026", "visits": 0,
+                              "new_enrolments": 0, "renewals": 0, "amount": 0, "vssid_installations": 5})
+    assert "This commune already has a target for that month." in again.content.decode()
+    neither = client.post(url, {"collector": "", "commune": "", "month": "01/12/2026", "visits": 0,
+                                "new_enrolments": 0, "renewals": 0, "amount": 0, "vssid_installations": 5})
+    assert "A target is a collector&#x27;s or a commune&#x27;s: choose one of them." in neither.content.decode()
+    assert Target.objects.count() == 1
+
+    manager = UserFactory(username="truongbd", is_staff=True)
+    manager.groups.add(ensure_roles()[AGENT_MANAGER])
+    CollectorFactory().agent.managers.add(manager)
+    client.force_login(manager)
+    assert 'name="commune"' not in client.get(url).content.decode()

@@ -158,3 +158,58 @@ def test_the_household_page_shows_each_members_supported_group_with_its_evidence
     html = client.get(reverse("field:household", args=[pupil_home.pk])).content.decode()
     assert "Supported group: pupil or student" in html
     assert "1.980.996 ₫" in html  # 12 × (113,850 + 51,233): the pupil outside the ladder
+
+
+def test_a_new_prospects_page_offers_joining_not_renewing_for_the_same_amount(client, collector):
+    prospect = kit.household(collector, head="Chưa Tham Gia")
+    kit.add_member(prospect, name="Vợ Chưa Tham Gia")
+    quote = renewal_quote(household=prospect, day=kit.today(), members=list(prospect.members.all()))
+    html = client.get(reverse("field:household", args=[prospect.pk])).content.decode()
+    assert "Joining health insurance for 12 months today costs" in html
+    assert "Renewing health insurance" not in html
+    assert format_vnd(quote.total) in html
+
+
+def test_a_household_covered_once_is_still_offered_renewal(client, collector):
+    lapsed = kit.household(collector, head="Đã Từng Có Thẻ")
+    kit.cover(kit.head_of(lapsed), ends_in_days=-200)
+    html = client.get(reverse("field:household", args=[lapsed.pk])).content.decode()
+    assert "Renewing health insurance for 12 months today costs" in html and "Joining health" not in html
+
+
+def test_whether_a_household_could_join_is_set_from_its_page_and_audited(client, collector, hien):
+    month = kit.today().replace(day=1)
+    later = month.replace(year=month.year + 1)
+    response = client.post(reverse("field:potential", args=[hien.pk]), {
+        "potential": "not_now", "potential_reason": "chờ thu hoạch cà phê",
+        "potential_return_month": f"{later.month:02d}/{later.year}"})
+    assert response.status_code == 302
+    hien.refresh_from_db()
+    assert (hien.potential, hien.potential_reason, hien.potential_return_month, hien.potential_set_by) == (
+        "not_now", "chờ thu hoạch cà phê", later, collector.user)
+    latest = hien.history.first()
+    assert (latest.potential, latest.history_user) == ("not_now", collector.user)
+    html = client.get(reverse("field:household", args=[hien.pk])).content.decode()
+    assert "Not now" in html and "chờ thu hoạch cà phê" in html and f"come back in {later:%m/%Y}" in html
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"potential": "someday"}, "Select a valid choice."),
+    ({"potential": "later", "potential_return_month": "2001-01"}, "This month has passed"),
+    ({"potential": "later", "potential_return_month": "13/2026"}, "Enter a month, e.g. 12/2026."),
+    ({"potential_reason": "chờ"}, "Choose whether the household could join."),
+])
+def test_a_wrong_potential_is_refused_naming_the_field_and_changes_nothing(client, collector, hien, fields, message):
+    response = client.post(reverse("field:potential", args=[hien.pk]), fields)
+    assert response.status_code == 400 and message in response.content.decode()
+    hien.refresh_from_db()
+    assert (hien.potential, hien.potential_reason, hien.potential_return_month) == ("", "", None)
+
+
+def test_the_potential_of_a_household_outside_the_area_cannot_be_set(client, collector):
+    from households.tests.factories import HouseholdFactory
+
+    elsewhere = HouseholdFactory()
+    assert client.post(reverse("field:potential", args=[elsewhere.pk]), {"potential": "now"}).status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.potential == ""

@@ -56,6 +56,33 @@ def test_a_new_household_is_registered_with_its_members(client, collector):
     assert f"Household {household.code} registered." in page and "Who brought this household in?" in page
 
 
+def test_a_registered_household_gets_the_communes_next_code_of_the_registrys_shape(client, collector):
+    commune = collector.test_commune.pk
+    HouseholdFactory(commune=collector.test_commune, code=f"{commune}0001366")
+    HouseholdFactory(commune=collector.test_commune, code=f"{commune}-OLDSHAPE1")  # another shape: skipped
+    register(client, form(collector, HEAD))
+    register(client, form(collector, {**WIFE, "relation": "head"}))
+    assert sorted(Household.objects.filter(client_id__isnull=False).values_list("code", flat=True)) == [
+        f"{commune}0001367", f"{commune}0001368"]
+
+
+def test_a_code_taken_meanwhile_is_tried_again(collector, monkeypatch):
+    """Two phones registering in one commune at once read the same serial: the
+    second's insert meets the unique code and takes the next one."""
+    from collectors import services
+
+    commune = collector.test_commune
+    HouseholdFactory(commune=commune, code=f"{commune.pk}0000001")
+    real = services.next_household_code
+    stale = iter([f"{commune.pk}0000001"])  # what the other phone's transaction had just taken
+    monkeypatch.setattr(services, "next_household_code", lambda c: next(stale, None) or real(c))
+    household, created = services.register_household(
+        collector=collector, client_id=uuid.uuid4(), commune_id=commune.pk, village_id=None, address="",
+        phone=None, economic_status="other", status_year=None,
+        members=[{"full_name": "Y Bhin", "date_of_birth": date(1979, 3, 1), "sex": "M", "relation": "head"}])
+    assert created and household.code == f"{commune.pk}0000002"
+
+
 def test_registering_twice_creates_one_household(client, collector):
     data = form(collector, HEAD)
     register(client, data)
@@ -86,7 +113,7 @@ def test_same_name_and_birth_date_in_the_commune_is_a_warning_then_allowed(clien
     Member.objects.filter(household=existing).update(date_of_birth=date(1979, 3, 1), citizen_id=None)
     data = form(collector, {**HEAD, "full_name": "y bhin nie", "citizen_id": "", "phone": ""})
     html = register(client, data).content.decode()
-    assert "These people may already be registered:" in html and "same name and date of birth" in html
+    assert "These households may already have these people:" in html and "same name and date of birth" in html
     assert reverse("field:household", args=[existing.pk]) in html
     assert Household.objects.count() == 1
     assert register(client, {**data, "confirm_new": "on"}).status_code == 302
@@ -105,7 +132,7 @@ def test_a_citizen_id_registered_outside_the_area_cannot_be_used_and_nothing_say
         'data-field="citizen_id"')[1][:2500]
     assert "This social-insurance number cannot be used here: the office will check it." in html.split(
         'data-field="si_number"')[1][:2500]
-    for leak in ("already exists", "outside your area", "same citizen ID", "may already be registered",
+    for leak in ("already exists", "outside your area", "same citizen ID", "may already",
                  elsewhere.household.code, "Lê Văn Xa"):
         assert leak not in html
     assert Household.objects.count() == 1
@@ -133,6 +160,36 @@ def test_a_phone_already_used_by_a_household_is_a_warning(client, collector):
     kit.household(collector, head="Chủ Cũ", phone="0912000111")
     html = register(client, form(collector, {**HEAD, "phone": "", "citizen_id": ""}, phone="0912000111")).content.decode()
     assert "same phone" in html and Household.objects.count() == 1
+
+
+def test_a_shared_phone_lists_the_household_once_with_how_many_matched(client, collector):
+    shared = kit.household(collector, head="Chủ Hộ", phone="0912000111")
+    for n in range(6):
+        kit.add_member(shared, name=f"Người {n}", phone=None)
+    html = register(client, form(collector, {**HEAD, "phone": "", "citizen_id": ""}, phone="0912000111")).content.decode()
+    warning = html.split('class="warn"')[1].split("</ul>")[0]
+    assert warning.count("<li>") == 1
+    assert shared.code in warning and "Chủ Hộ" in warning and collector.test_village.name in warning
+    assert "7 people matched" in warning and "same phone" in warning
+
+
+def test_register_records_whether_the_household_could_join_and_the_electronic_card(client, collector):
+    month = kit.today().replace(day=1)
+    response = register(client, form(collector, {**HEAD, "vssid_installed": "on"}, potential="later",
+                                     potential_reason="chờ thu hoạch cà phê",
+                                     potential_return_month=f"{month.year + 1}-{month.month:02d}"))
+    assert response.status_code == 302
+    household = Household.objects.get()
+    assert (household.potential, household.potential_reason, household.potential_return_month) == (
+        "later", "chờ thu hoạch cà phê", month.replace(year=month.year + 1))
+    assert household.potential_set_by == collector.user and household.potential_set_at is not None
+    head = household.members.get()
+    assert (head.vssid_installed, head.vneid_level2) == (True, False)
+
+
+def test_a_reason_without_saying_whether_they_could_join_is_refused(client, collector):
+    html = register(client, form(collector, HEAD, potential_reason="chờ thu hoạch")).content.decode()
+    assert "Choose whether the household could join." in html and not Household.objects.exists()
 
 
 @pytest.mark.parametrize("households", [1, 30])
@@ -174,3 +231,19 @@ def test_a_household_cannot_refer_itself(client, collector):
     response = client.post(reverse("field:referral", args=[newcomer.pk]), {"household": newcomer.pk})
     assert "A household cannot refer itself" in response.content.decode()
     assert Referral.objects.count() == 0
+
+
+def test_the_migration_renumbers_codes_the_phone_made_before_and_says_how_many(collector, capsys):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("households.migrations.0018_household_potential_and_field_codes")
+    commune = collector.test_commune
+    HouseholdFactory(commune=commune, code=f"{commune.pk}0000041")
+    old = [HouseholdFactory(commune=commune, code=f"{commune.pk}-BA023EFBC{n}") for n in range(2)]
+    official = HouseholdFactory(commune=commune, code="HGD-0001")  # another shape: left alone
+    migration.renumber_field_codes(apps, None)
+    assert [Household.objects.get(pk=h.pk).code for h in old] == [f"{commune.pk}0000042", f"{commune.pk}0000043"]
+    assert Household.objects.get(pk=official.pk).code == "HGD-0001"
+    assert "Renumbered 2 households registered on a phone." in capsys.readouterr().out

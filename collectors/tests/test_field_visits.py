@@ -15,7 +15,8 @@ from collectors.models import Visit
 from collectors.tests import fieldkit as kit
 
 pytestmark = pytest.mark.django_db
-VISIT_FORM_QUERIES = 4  # session, user with collector, area, household
+# session, user with collector, area, household; its members and their cover, to tick whom the VssID help is for
+VISIT_FORM_QUERIES = 6
 # The outbox's post: the form's 4, then the insert in its own transaction (BEGIN, INSERT, COMMIT);
 # the area check and the client id's uniqueness cost no query of their own.
 VISIT_POST_QUERIES = 7
@@ -257,17 +258,81 @@ def test_a_batch_runs_a_fixed_number_of_queries_per_visit(client, collector, siz
     assert all(r["created"] for r in results) and Visit.objects.count() == size
 
 
-def test_helping_with_vssid_from_a_visit_records_it_on_the_households_members(client, collector):
+def test_helping_with_vssid_from_a_visit_records_it_on_the_members_ticked(client, collector):
     household = kit.household(collector, vssid=False)
-    kit.add_member(household, vssid_installed=False)
+    spouse = kit.add_member(household, vssid_installed=False)
     other = kit.household(collector, head="Someone Else", vssid=False)
-    response = post_json(client, household, data(helped_vssid="on"))  # as the outbox sends a ticked box
+    # as the outbox sends a ticked box and the list of members ticked
+    response = post_json(client, household, data(helped_vssid="on", help_members_shown="True",
+                                                  helped_members=[str(spouse.pk)]))
     assert response.status_code == 201
     visit = Visit.objects.get()
     assert (visit.helped_vssid, visit.helped_vneid) == (True, False)
-    assert list(household.members.values_list("vssid_installed", "vneid_level2")) == [(True, False)] * 2
+    assert list(household.members.order_by("pk").values_list("vssid_installed", "vneid_level2")) == [
+        (False, False), (True, False)]
+    assert list(visit.vssid_installed_for.all()) == [spouse]
     assert not kit.head_of(other).vssid_installed
     assert "helped install VssID" in client.get(reverse("field:household", args=[household.pk])).content.decode()
+
+
+def test_the_visit_form_ticks_insured_people_of_14_and_over_without_vssid(client, collector):
+    household = kit.household(collector, vssid=False)  # the head, born 1985
+    kit.cover(kit.head_of(household), ends_in_days=200)
+    child = kit.add_member(household, name="Bé Na", born=kit.today().replace(year=kit.today().year - 10),
+                           relation="child", vssid_installed=False)
+    kit.cover(child, ends_in_days=200)
+    teen = kit.add_member(household, name="Cậu Tú", born=kit.today().replace(year=kit.today().year - 14),
+                          relation="child", vssid_installed=False)
+    kit.cover(teen, ends_in_days=200)
+    uninsured = kit.add_member(household, name="Chưa Có Thẻ", vssid_installed=False)
+    html = client.get(url(household)).content.decode()
+    boxes = dict(re.findall(r'<input type="checkbox" name="helped_members" value="(\d+)"([^>]*)>', html))
+    assert set(boxes) == {str(m.pk) for m in household.members.all()}  # anyone may be ticked
+    checked = {int(pk) for pk, rest in boxes.items() if "checked" in rest}
+    assert checked == {kit.head_of(household).pk, teen.pk}
+    assert uninsured.pk not in checked and child.pk not in checked
+
+
+def test_an_older_outbox_item_without_the_list_helps_the_usual_members_never_a_child(client, collector):
+    household = kit.household(collector, vssid=False)
+    kit.cover(kit.head_of(household), ends_in_days=200)
+    baby = kit.add_member(household, name="Em Bé", born=kit.today().replace(year=kit.today().year - 1),
+                          relation="child", vssid_installed=False)
+    kit.cover(baby, ends_in_days=200)
+    assert post_json(client, household, data(helped_vssid="on")).status_code == 201
+    assert kit.head_of(household).vssid_installed is True
+    baby.refresh_from_db()
+    assert baby.vssid_installed is False
+
+
+def test_a_child_is_helped_when_ticked(client, collector):
+    household = kit.household(collector, vssid=False)
+    child = kit.add_member(household, name="Bé Na", born=kit.today().replace(year=kit.today().year - 10),
+                           relation="child", vssid_installed=False, vneid_level2=False)
+    response = client.post(url(household), {**data(helped_vneid="on"), "help_members_shown": "True",
+                                            "helped_members": [child.pk]})
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert (child.vneid_level2, kit.head_of(household).vneid_level2) == (True, False)
+    assert list(Visit.objects.get().vneid_activated_for.all()) == [child]
+
+
+def test_help_ticked_without_anyone_says_whom_and_changes_nothing(client, collector):
+    household = kit.household(collector, vssid=False)
+    response = client.post(url(household), {**data(helped_vssid="on"), "help_members_shown": "True"})
+    assert response.status_code == 200
+    assert "Tick the members who were helped." in response.content.decode()
+    assert not Visit.objects.exists() and not kit.head_of(household).vssid_installed
+
+
+def test_a_member_of_another_household_cannot_be_ticked(client, collector):
+    household = kit.household(collector, vssid=False)
+    stranger = kit.head_of(kit.household(collector, head="Người Lạ", vssid=False))
+    response = post_json(client, household, data(helped_vssid="on", help_members_shown="True",
+                                                  helped_members=[stranger.pk]))
+    assert response.status_code == 400 and "helped_members" in response.json()["errors"]
+    stranger.refresh_from_db()
+    assert not Visit.objects.exists() and not stranger.vssid_installed
 
 
 def test_a_visit_without_help_changes_no_member(client, collector):

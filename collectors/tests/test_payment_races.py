@@ -117,3 +117,25 @@ def test_one_form_posted_five_times_with_five_receipt_numbers_is_one_payment(set
     assert not [r for r in results if isinstance(r, Exception)], results
     assert (Payment.objects.count(), Visit.objects.count()) == (1, 1)
     assert set(Enrolment.objects.values_list("coverage_end", flat=True)) == {date(2027, 12, 5)}
+
+
+def test_households_registered_at_once_in_one_commune_get_distinct_serial_codes(transactional_db):
+    """Phones registering in one commune at the same moment read the same last
+    serial: the unique code sends the later ones to the next serial."""
+    import uuid
+
+    from collectors.services import register_household
+
+    collector = CollectorFactory()
+    commune = HouseholdFactory(code="000").commune
+    AssignmentFactory(collector=collector, commune=commune, start=date(2026, 1, 1))
+
+    def register(n):
+        return lambda: register_household(
+            collector=collector, client_id=uuid.uuid4(), commune_id=commune.pk, village_id=None, address="",
+            phone=None, economic_status="other", status_year=None,
+            members=[{"full_name": f"Người {n}", "date_of_birth": date(1980, 1, 1), "sex": "M", "relation": "head"}])
+
+    results = at_once([register(n) for n in range(4)])
+    assert all(isinstance(r, tuple) and r[1] for r in results), results
+    assert sorted(r[0].code for r in results) == [f"{commune.pk}{n:07d}" for n in range(1, 5)]

@@ -260,3 +260,24 @@ def test_every_change_to_a_member_is_audited_with_who_and_what(staff_client):
     history_page = staff_client.get(reverse("admin:households_member_history", args=[member.pk]))
     assert history_page.status_code == 200
     assert "staff" in history_page.content.decode()
+
+
+def test_whether_a_household_could_join_is_shown_edited_filtered_and_audited_in_the_admin(staff_client):
+    household = HouseholdFactory()
+    other = HouseholdFactory()
+    page = staff_client.get(reverse("admin:households_household_change", args=[household.pk])).content.decode()
+    assert 'name="potential"' in page and 'name="potential_reason"' in page and 'name="potential_return_month"' in page
+    data = {"code": household.code, "commune": household.commune_id, "village": "", "address": "", "phone": "",
+            "economic_status": "other", "status_year": "", "average_standard_year": "", "potential": "later",
+            "potential_reason": "chờ thu hoạch cà phê", "potential_return_month": "01/12/2030",
+            "members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"}
+    response = staff_client.post(reverse("admin:households_household_change", args=[household.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    household.refresh_from_db()
+    assert (household.potential, household.potential_reason, household.potential_return_month) == (
+        "later", "chờ thu hoạch cà phê", date(2030, 12, 1))
+    assert household.potential_set_by.username == "staff"
+    assert household.history.first().history_user.username == "staff"
+    listed = staff_client.get(reverse("admin:households_household_changelist"), {"potential": "later"})
+    text = listed.content.decode()
+    assert household.code in text and other.code not in text

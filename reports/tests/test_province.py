@@ -106,3 +106,61 @@ def test_filters_by_commune_and_agent(world):
     board = province_dashboard(world.staff, Filters(agent=world.p.pk, start=MAY, end=MAY))
     assert rows(board, "coverage") == [["Xã An Thử", 90101, 3, 3, 1.0, 2, 1, None, None]]
     assert rows(board, "movements") == [[MAY, 1, 1, 1, 0]]
+
+
+def _judge(code, potential, month=None):
+    from households.models import Household
+
+    Household.objects.filter(code=code).update(potential=potential, potential_return_month=month)
+
+
+def test_households_that_could_join_are_counted_by_commune_and_what_the_collector_said(world, client):
+    from reports.services import refresh_summaries
+
+    from .world import AS_OF
+
+    _judge("HA1", "later")  # everyone insured: no longer a prospect
+    _judge("HA2", "now")
+    _judge("HB1", "not_now", MAY)  # its month has come
+    _judge("HB0", "", None)
+    refresh_summaries(as_of=AS_OF)
+    board = province_dashboard(world.staff, Filters())
+    assert rows(board, "prospects") == [["Xã An Thử", 1, 0, 0, 0], ["Xã Bình Thử", 0, 0, 1, 1]]
+    assert [str(c.label) for c in board.table("prospects").columns] == [
+        "Commune", "Could pay now", "Could pay later", "Not now", "Month to come back has come"]
+    client.force_login(world.staff)
+    from django.urls import reverse
+
+    response = client.get(reverse("admin:reports_province"), {"export": "prospects"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_electronic_card_by_commune_and_vssid_installations_against_targets(world):
+    import uuid
+    from datetime import datetime
+
+    from collectors.models import Target, Visit
+    from households.models import Household
+    from reports.services import refresh_summaries
+
+    from .world import AS_OF, LOCAL
+
+    m1, m2, _m3 = Household.objects.get(code="HA1").members.order_by("pk")
+    type(m1).objects.filter(pk=m1.pk).update(vssid_installed=True)
+    type(m2).objects.filter(pk=m2.pk).update(vneid_level2=True)
+    visit = Visit.objects.create(client_id=uuid.uuid4(), collector=world.c1, household=m1.household,
+                                 visited_at=datetime(2026, 5, 12, 9, tzinfo=LOCAL), outcome="interested",
+                                 helped_vssid=True)
+    visit.vssid_installed_for.add(m1)
+    Target.objects.create(commune=world.a, month=MAY, vssid_installations=4)
+    Target.objects.create(collector=world.c2, month=MAY, vssid_installations=3)
+    Target.objects.filter(collector=world.c1, month=MAY).update(vssid_installations=2)
+    refresh_summaries(as_of=AS_OF)
+    board = province_dashboard(world.staff, Filters(start=MAY, end=MAY))
+    # A: 4 insured (m1, m2, m3, m5), m1 has VssID and m2 VNeID: 2 without; B: m6 and m9, both without.
+    assert rows(board, "digital_id") == [
+        ["Xã An Thử", 4, 2, 0.5, 1, 4, 0.25],
+        ["Xã Bình Thử", 2, 2, 1.0, 0, None, None],
+    ]
+    assert rows(board, "vssid_collectors") == [["H'Hen Ksor", "TV-2", 0, 3, 0.0],
+                                               ["Trần Thị Mai", "TV-1", 1, 2, 0.5]]

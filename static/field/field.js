@@ -175,7 +175,16 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var data = {};
-      new FormData(form).forEach(function (value, name) { if (name !== "csrfmiddlewaretoken") data[name] = value; });
+      new FormData(form).forEach(function (value, name) {
+        if (name === "csrfmiddlewaretoken") return;
+        // Boxes of one list (who was helped) go as a JSON list; [] when none is ticked.
+        if (form.querySelector("[data-list-field=" + name + "]")) (data[name] = data[name] || []).push(value);
+        else data[name] = value;
+      });
+      form.querySelectorAll("[data-list-field]").forEach(function (list) {
+        var name = list.dataset.listField;
+        if (!data[name]) data[name] = [];
+      });
       var checked = form.querySelector("input[name=outcome]:checked");
       var item = {
         id: data.client_id, url: form.action, data: data, household: Number(form.dataset.household),
