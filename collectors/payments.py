@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 from households import contributions as rules
 from households.contributions import ContributionError, format_vnd
 from households.models import Enrolment, Household, Member
-from households.quotes import HouseholdQuote, bhxh_support_group, bhyt_support_groups, quote_household_payment
+from households.quotes import (
+    HouseholdQuote,
+    bhxh_support_group,
+    bhyt_support_groups,
+    cover_for_ladder,
+    quote_household_payment,
+)
 from households.rates import rates_on
 from households.text import clean_spaces
 
@@ -67,7 +73,7 @@ def record_payment(
     # One payment of a household at a time: wait for any other to commit, then read the cover it left.
     # (The household's row always exists; a first enrolment has no enrolment row to lock.)
     household = lock_household(household)
-    everyone = list(household.members.prefetch_related("enrolments"))
+    everyone = list(household.members.prefetch_related(cover_for_ladder(paid_on)))
     fresh = {m.pk: m for m in everyone}
     members = [fresh.get(m.pk, m) for m in members]  # a member of another household stays, to be refused
     errors = {}

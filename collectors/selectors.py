@@ -20,6 +20,7 @@ from households.models import Enrolment, Household, Member, Village
 from households.quotes import (
     RENEWAL_DUE_WITHIN_DAYS,
     STATE_COVERED_UNDER_AGE,
+    cover_for_ladder,
     latest_cover,
     renewal_quote,
     state_covered_reason,
@@ -262,8 +263,9 @@ def _start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _members_with_cover():
-    return Prefetch("members", queryset=Member.objects.prefetch_related("enrolments"))
+def _members_with_cover(on: date):
+    """Members with their cover, and what the ladder of a payment made on `on` needs (no further query)."""
+    return Prefetch("members", queryset=Member.objects.prefetch_related(cover_for_ladder(on)))
 
 
 def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
@@ -335,7 +337,7 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     wanted = TODAY_PAGE_SIZE * page
     ranked = _ranked_households(collector, area, on, wanted + 1)
     chosen = [household_id for _key, household_id in ranked[wanted - TODAY_PAGE_SIZE:wanted]]
-    households = {h.pk: h for h in _with_cover_and_last_visit(area.filter(pk__in=chosen))}
+    households = {h.pk: h for h in _with_cover_and_last_visit(area.filter(pk__in=chosen), on)}
     rates = rates_or_none(on)
     reminders = reminder_states(chosen, on=on)
     villages: dict[str, list[TodayLine]] = {}
@@ -347,13 +349,13 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     return TodayPage(list(villages.items()), page, has_more=len(ranked) > wanted)
 
 
-def _with_cover_and_last_visit(households):
+def _with_cover_and_last_visit(households, on: date):
     """What Today's card of each household needs, in three queries."""
     return (households.select_related("village", "commune")
             .annotate(last_visit_at=_latest_visit("visited_at"), last_outcome=_latest_visit("outcome"),
                       last_follow_up_on=_latest_visit("follow_up_on"),
                       last_visit_collector_id=_latest_visit("collector_id"))
-            .prefetch_related(_members_with_cover()))
+            .prefetch_related(_members_with_cover(on)))
 
 
 def _line(household: Household, collector: Collector, on: date, rates, reminder=None) -> TodayLine:
@@ -389,7 +391,7 @@ def household_detail(area, pk: int, *, on: date):
     renewal quote and the visit history."""
     household = get_object_or_404(
         area.select_related("village", "commune", "referral__referred_by_member",
-                            "referral__referred_by_household").prefetch_related(_members_with_cover()),
+                            "referral__referred_by_household").prefetch_related(_members_with_cover(on)),
         pk=pk,
     )
     members = list(household.members.all())
@@ -416,8 +418,9 @@ def household_in_area(area, pk: int) -> Household:
     return get_object_or_404(area, pk=pk)
 
 
-def household_with_members(area, pk: int) -> Household:
-    return get_object_or_404(area.select_related("village", "commune").prefetch_related(_members_with_cover()), pk=pk)
+def household_with_members(area, pk: int, *, on: date) -> Household:
+    return get_object_or_404(area.select_related("village", "commune").prefetch_related(_members_with_cover(on)),
+                             pk=pk)
 
 
 # --- search ------------------------------------------------------------------
@@ -429,7 +432,7 @@ def find_households(collector: Collector, area, term: str, *, on: date) -> tuple
     each with its reasons to visit and amount due as Today shows them."""
     if not term.strip():
         return [], False
-    found = list(_with_cover_and_last_visit(search_households(area, term)).order_by("code")[:SEARCH_LIMIT + 1])
+    found = list(_with_cover_and_last_visit(search_households(area, term), on).order_by("code")[:SEARCH_LIMIT + 1])
     rates = rates_or_none(on) if found else None
     return [_line(h, collector, on, rates) for h in found[:SEARCH_LIMIT]], len(found) > SEARCH_LIMIT
 

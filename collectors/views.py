@@ -251,9 +251,9 @@ def _payment_defaults(household, members, on, rates):
 def pay(request, pk):
     """Record a payment: the amount and how it is worked out are shown (and
     updated as choices change) before the receipt number is saved."""
-    household = selectors.household_with_members(request.area, pk)
-    members = list(household.members.all())
     on = timezone.localdate()
+    household = selectors.household_with_members(request.area, pk, on=on)
+    members = list(household.members.all())
     rates = selectors.rates_or_none(on)
     periods = selectors.periods_offered(rates)
     saving = "save" in request.POST

@@ -76,6 +76,9 @@ class BhytMember:
     # The state-supported groups the person fits (near-poor, student, …): the most favourable applies.
     support_groups: tuple[str, ...] = ()
     support_group: str | None = None  # one group: the same as support_groups=(group,)
+    # The place in the ladder the person already holds this financial year (they paid earlier in it);
+    # None: a new place after those already held.
+    place: int | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -365,9 +368,11 @@ def quote_bhyt_household(
     ladder's places in the order given; members of a state-supported group pay
     4.5 % of the base salary less their support and take no place; members
     covered elsewhere pay nothing and are not counted. `already_counted`:
-    household-group members of the household who already pay for the same
-    period (a member joining a household whose others are insured is its 4th,
-    not its 1st)."""
+    the places of the ladder already held in the same financial year
+    (Decree 188/2025/NĐ-CP keeps Decree 146/2018's "trong năm tài chính"):
+    a member joining a household whose three others paid this year is its
+    4th, not its 1st. A member whose `place` is set keeps it; the others take
+    the places after `already_counted`."""
     _check_period(months, rates.bhyt_periods)
     supports = [None if member.covered_elsewhere else bhyt_support(rates, member.groups) for member in members]
     if all(member.covered_elsewhere for member in members):
@@ -380,9 +385,13 @@ def quote_bhyt_household(
     lines, position = [], already_counted
     for member, support in zip(members, supports):
         in_ladder = not member.covered_elsewhere and support is None
-        if in_ladder:
+        place = None
+        if in_ladder and member.place:
+            place = member.place
+        elif in_ladder:
             position += 1
-        lines.append(_bhyt_line(rates, member, position if in_ladder else None, support, first_monthly, months))
+            place = position
+        lines.append(_bhyt_line(rates, member, place, support, first_monthly, months))
 
     total_gross = sum(line.total_gross for line in lines)
     total_support = sum(line.total_support for line in lines)

@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from collectors.payments import quote_for_collector, record_payment
 from collectors.tests import fieldkit as kit
-from collectors.tests.factories import UserFactory
+from collectors.tests.factories import AssignmentFactory, CollectorFactory, UserFactory
 from households.contributions import format_vnd
 from households.models import Member
+from households.tests.factories import EnrolmentFactory, HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,8 @@ def collector(client):
 
 def test_household_page_today_payment_page_and_calculator_quote_the_same_people_and_amount(client, collector):
     household = kit.household(collector, head="Already Paid")
-    kit.cover(kit.head_of(household), ends_in_days=200)  # paid for this period: keeps the 1st place
+    # Cover imported without a receipt that began this year: the head took part this year, keeps the 1st place.
+    kit.cover(kit.head_of(household), ends_in_days=200, coverage_start=date(kit.today().year, 1, 1))
     kit.cover(kit.add_member(household, name="Spouse Due"), ends_in_days=5)
     kit.add_member(household, name="Parent Never Insured", born=date(1950, 1, 1), relation=Member.Relation.PARENT)
     kit.add_member(household, name="Pupil Due", born=date(2010, 1, 1), relation=Member.Relation.CHILD, student=True)
@@ -49,3 +52,66 @@ def test_household_page_today_payment_page_and_calculator_quote_the_same_people_
     client.force_login(staff)
     calculator = client.get(reverse("admin:households_calculator"), {"household": household.code})
     assert calculator.context["total_display"] == format_vnd(expected)
+
+
+def all_four_quotes(client, collector, household):
+    """The totals the household page, Today, the payment page and the admin calculator quote today."""
+    page = client.get(reverse("field:household", args=[household.pk])).context["renewal"]
+    today = client.get(reverse("field:today")).content.decode()
+    form = client.get(reverse("field:pay", args=[household.pk])).context["form"]
+    body = {"client_id": str(form.initial["client_id"]), "scheme": "bhyt_hgd", "months": "12",
+            "paid_on": kit.today().isoformat(), "members": form.initial["members"], "preview": "1"}
+    paying = client.post(reverse("field:pay", args=[household.pk]), body).context["quote"]
+    client.force_login(UserFactory(username="province", is_staff=True, is_superuser=True))
+    calculator = client.get(reverse("admin:households_calculator"), {"household": household.code})
+    kit.phone_login(client, collector)
+    return page.total, today, paying.total, calculator.context["total_display"]
+
+
+def test_only_who_paid_this_calendar_year_keeps_a_place_whatever_cards_run(client, collector):
+    household = kit.household(collector, head="Paid In January")
+    head = kit.head_of(household)
+    januarys = date(kit.today().year, 1, 1)
+    first = quote_for_collector(collector=collector, household=household, members=[head], scheme="bhyt_hgd",
+                                months=12, paid_on=januarys)
+    record_payment(collector=collector, household=household, members=[head], scheme="bhyt_hgd", months=12,
+                   paid_on=januarys, receipt_number="BL-1", amount=first.total, recorded_by=collector.user)
+    # Insured until well after today, but on a card that began last year and no payment this year: no place.
+    last_year = kit.add_member(household, name="Card From Last Year", born=date(1950, 1, 1),
+                               relation=Member.Relation.PARENT)
+    kit.cover(last_year, ends_in_days=200, coverage_start=date(kit.today().year - 1, 6, 1))
+    kit.cover(kit.add_member(household, name="Spouse Due"), ends_in_days=5)
+    expected = 12 * 79_695  # the spouse is the 2nd of the year (70 % of 113,850), not the 3rd
+    page, today, paying, calculator = all_four_quotes(client, collector, household)
+    assert (page, paying, calculator) == (expected, expected, format_vnd(expected))
+    assert format_vnd(expected) in today
+
+
+def test_places_in_the_ladder_go_by_who_paid_first_in_the_calendar_year():
+    """The audit's household: X's card ends 10 days before a renewal, Y's 45 days. Counting whose card runs
+    on the day, each was quoted 2nd in turn and nobody ever paid the 1st member's 100 %."""
+    collector = CollectorFactory()
+    household = HouseholdFactory()
+    AssignmentFactory(collector=collector, commune=household.commune, start=date(2024, 1, 1))
+    x = MemberFactory(household=household, relation=Member.Relation.HEAD, full_name="X", date_of_birth=date(1980, 1, 1))
+    y = MemberFactory(household=household, relation=Member.Relation.SPOUSE, full_name="Y",
+                      date_of_birth=date(1982, 1, 1))
+    EnrolmentFactory(member=x, coverage_start=date(2024, 3, 11), coverage_end=date(2025, 3, 10))  # imported
+    EnrolmentFactory(member=y, coverage_start=date(2024, 4, 15), coverage_end=date(2025, 4, 14))
+    receipts = iter(range(1, 10))
+
+    def renew(member, paid_on):
+        quote = quote_for_collector(collector=collector, household=household, members=[member], scheme="bhyt_hgd",
+                                    months=12, paid_on=paid_on)
+        record_payment(collector=collector, household=household, members=[member], scheme="bhyt_hgd", months=12,
+                       paid_on=paid_on, receipt_number=f"BL-{next(receipts)}", amount=quote.total,
+                       recorded_by=collector.user)
+        return quote.total
+
+    # 2025 (base salary 2,340,000 ₫): X first, at 100 % of 105,300 ₫; Y a month later, 2nd, at 70 %.
+    assert renew(x, date(2025, 2, 28)) == 1_263_600
+    assert renew(y, date(2025, 3, 30)) == 884_520
+    # The next year the places start again: this time Y pays first and is the 1st.
+    assert renew(y, date(2026, 2, 20)) == 1_263_600
+    assert renew(x, date(2026, 3, 5)) == 884_520
+    # A household of 2 pays 1,263,600 + 884,520 = 2,148,120 ₫ a year at that base salary, not 884,520 × 2.
