@@ -25,6 +25,7 @@ from households.quotes import (
     renewal_quote,
     state_covered_reason,
     support_evidence,
+    support_line,
 )
 from households.rates import rates_on
 from households.search import member_filter, search_households
@@ -384,6 +385,7 @@ class MemberCover:
     covers: list[Cover]  # the newest cover per scheme
     state_covered: str | None  # why the state pays this member's health insurance
     support_groups: list[str]  # the state-supported groups the member is in, with their evidence
+    support: str | None = None  # their support and what is left to pay a month, as the quote says it
 
 
 def household_detail(area, pk: int, *, on: date):
@@ -401,8 +403,9 @@ def household_detail(area, pk: int, *, on: date):
             member,
             [Cover(c, (c.coverage_end - on).days)
              for c in (latest_cover(member, scheme) for scheme in Enrolment.Scheme.values) if c],
-            state_covered_reason(member, household, on, rates),
+            state_covered_reason(member, household, on),
             support_evidence(member, household),
+            support_line(member, household, rates) if rates else None,
         )
         for member in members
     ]

@@ -82,30 +82,36 @@ def _bhyt_member(member: Member, household: Household) -> rules.BhytMember:
     return rules.BhytMember(member.full_name, support_groups=bhyt_support_groups(member, household))
 
 
-def state_covered_reason(member: Member, household: Household, day: date,
-                         rates: RatesInForce | None = None) -> str | None:
+def state_covered_reason(member: Member, household: Household, day: date) -> str | None:
     """Why this member pays nothing for household health insurance: the state
-    or another scheme insures them, or (given `rates`) their support covers it all."""
+    or another scheme insures them. (A member whose support is 100 % is not
+    one of them: their card is still renewed, at 0 ₫, and listed for the office.)"""
     if household.economic_status == Household.EconomicStatus.POOR:
         return _("members of poor households are insured by the state")
     if age_on(member, day) < STATE_COVERED_UNDER_AGE:
         return _("children under 6 are insured by the state")
     if member.insured_elsewhere:
         return _("insured by another scheme")
-    if rates is not None:
-        try:
-            support = rules.bhyt_support(rates, bhyt_support_groups(member, household))
-        except ContributionError:
-            return None  # the quote says which rule is missing
-        if support is not None and support.share >= 1:
-            return _("%(group)s: the state and the province pay all of it") % {
-                "group": capfirst(rules.group_label(support.group))}
     return None
 
 
-def paying_members(household: Household, members, day: date, rates: RatesInForce | None = None) -> list[Member]:
-    """The members who pay household health insurance (the others the state insures)."""
-    return [m for m in members if state_covered_reason(m, household, day, rates) is None]
+def support_line(member: Member, household: Household, rates: RatesInForce) -> str | None:
+    """"Hộ cận nghèo: Nhà nước hỗ trợ 70 % + tỉnh hỗ trợ 30 % = 113.850 ₫, còn
+    phải đóng 0 ₫/tháng" for a member of a state-supported group; None otherwise."""
+    groups = bhyt_support_groups(member, household)
+    if not groups or state_covered_reason(member, household, rates.on) is not None:
+        return None
+    try:
+        line = rules.quote_bhyt_household(rates, [rules.BhytMember(member.full_name, support_groups=groups)],
+                                          max(rates.bhyt_periods, default=12)).lines[0]
+    except ContributionError:
+        return None  # the quote says which rule is missing
+    return rules.support_text(line)
+
+
+def paying_members(household: Household, members, day: date) -> list[Member]:
+    """The members who pay household health insurance here, even 0 ₫ (the others the state insures)."""
+    return [m for m in members if state_covered_reason(m, household, day) is None]
 
 
 def bhxh_support_group(member: Member, household: Household) -> str:
@@ -138,11 +144,11 @@ def renewal_due(member: Member, day: date) -> bool:
     return cover is None or cover.coverage_end <= day + timedelta(days=RENEWAL_DUE_WITHIN_DAYS)
 
 
-def members_due(household: Household, members, day: date, rates: RatesInForce | None = None) -> list[Member]:
+def members_due(household: Household, members, day: date) -> list[Member]:
     """Who still has to pay household health insurance: members who pay here
-    and whose card needs renewing. The household page, Today, the payment
-    page and the admin calculator all quote these."""
-    return [m for m in paying_members(household, members, day, rates) if renewal_due(m, day)]
+    (0 ₫ where their support is 100 %) and whose card needs renewing. The
+    household page, Today, the payment page and the admin calculator all quote these."""
+    return [m for m in paying_members(household, members, day) if renewal_due(m, day)]
 
 
 # The reverse name of collectors.PaymentLine on Enrolment: the registry reads the dates its receipts were
@@ -285,7 +291,7 @@ def quote_household_payment(
 
 def _quote_bhyt(household, members, months, day, rates, everyone) -> HouseholdQuote:
     for member in members:
-        reason = state_covered_reason(member, household, day, rates)
+        reason = state_covered_reason(member, household, day)
         if reason:
             raise ContributionError(
                 _("%(name)s pays nothing here: %(reason)s.") % {"name": member.full_name, "reason": reason},
@@ -343,7 +349,7 @@ def renewal_quote(*, household: Household, day: date, rates: RatesInForce | None
     a query each."""
     everyone = list(household.members.prefetch_related(cover_for_ladder(day)) if members is None else members)
     rates = rates or rates_on(day)
-    due = members_due(household, everyone, day, rates)
+    due = members_due(household, everyone, day)
     if not due:
         return None
     months = months or max(rates.bhyt_periods, default=12)

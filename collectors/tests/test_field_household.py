@@ -150,8 +150,12 @@ def test_the_household_page_shows_each_members_supported_group_with_its_evidence
     # Near-poor beats the farm list in Đắk Lắk (100 % against 60 %): nothing to pay, and why.
     assert "Supported group: near-poor household (%s) · farming, forestry or fishery household of average " \
            "living standard (list of 2025)" % kit.today().year in html
-    assert "Near-poor household: the state and the province pay all of it" in html
-    assert "Renewing health insurance" not in html
+    # Their card still needs renewing, at 0 ₫: each member's support says so (it read "the state and the
+    # province pay all of it" and quoted nothing before).
+    assert "Near-poor household: the state supports 70 % + the province supports 30 % = 113.850 ₫, still to pay " \
+           "0 ₫/month" in html
+    assert "Renewing health insurance for 12 months today costs" in html
+    assert '<p class="total">0 ₫</p>' in html
 
     pupil_home = kit.household(collector, head="Học Sinh")
     kit.add_member(pupil_home, name="Pupil", born=date(2010, 1, 1), relation="child", student=True)
