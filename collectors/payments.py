@@ -126,13 +126,13 @@ def _line_support(household: Household, line, scheme: str, months: int, income: 
     same pure rules the quote used (a supported BHYT member is outside the
     ladder, so quoting them alone gives their line)."""
     if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD:
-        groups = bhyt_support_groups(line.member, household)
+        groups = bhyt_support_groups(line.member, household, rates.on, rates)
         if not groups:
             return "", 0
         rule = rules.quote_bhyt_household(rates, [rules.BhytMember(line.member.full_name, support_groups=groups)],
                                           months).lines[0]
         return rule.support_group or "", rule.monthly_support
-    group = bhxh_support_group(line.member, household)
+    group = bhxh_support_group(line.member, household, rates)
     rule = rules.quote_bhxh_voluntary(rates, income, group, months, line.support_months)
     return (group, rule.monthly_support) if line.support_months else ("", 0)
 

@@ -22,6 +22,7 @@ from households.quotes import (
     STATE_COVERED_UNDER_AGE,
     cover_for_ladder,
     latest_cover,
+    outdated_evidence,
     renewal_quote,
     state_covered_reason,
     support_evidence,
@@ -403,8 +404,8 @@ def household_detail(area, pk: int, *, on: date):
             member,
             [Cover(c, (c.coverage_end - on).days)
              for c in (latest_cover(member, scheme) for scheme in Enrolment.Scheme.values) if c],
-            state_covered_reason(member, household, on),
-            support_evidence(member, household),
+            state_covered_reason(member, household, on, rates),
+            support_evidence(member, household, on, rates),
             support_line(member, household, rates) if rates else None,
         )
         for member in members
@@ -414,6 +415,7 @@ def household_detail(area, pk: int, *, on: date):
     except ContributionError:
         renewal = None
     visits = list(household.visits.select_related("collector", "payment")[:HISTORY_LENGTH])
+    household.outdated_evidence = outdated_evidence(household, on, rates)  # why an old status gives no support
     return household, covers, renewal, visits
 
 

@@ -238,12 +238,12 @@ def _batch_visit(collector, household, item) -> dict:
     return {**answer, "errors": {field: [str(m) for m in errs] for field, errs in form.errors.items()}}
 
 
-def _payment_defaults(household, members, on):
+def _payment_defaults(household, members, on, rates):
     """Preselect who still has to pay, as the household page quotes them: members
     paying their own health insurance whose card ends within 30 days, has ended,
     or who have none."""
     return {"scheme": Enrolment.Scheme.BHYT_HOUSEHOLD, "months": 12, "bhxh_months": 1, "paid_on": on,
-            "members": [m.pk for m in members_due(household, members, on)], "client_id": uuid.uuid4()}
+            "members": [m.pk for m in members_due(household, members, on, rates)], "client_id": uuid.uuid4()}
 
 
 @collector_required
@@ -258,7 +258,7 @@ def pay(request, pk):
     periods = selectors.periods_offered(rates)
     saving = "save" in request.POST
     form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods,
-                       saving=saving, initial=_payment_defaults(household, members, on))
+                       saving=saving, initial=_payment_defaults(household, members, on, rates))
     if rates and rates.bhxh_interest_rate is None and len(periods[Enrolment.Scheme.BHXH_VOLUNTARY]) < len(rates.bhxh_periods):
         form.fields["bhxh_months"].help_text = _(
             "Several years at once need the fund's interest rate for %(year)s, which the office has not entered yet."

@@ -60,6 +60,9 @@ class RatesInForce:
     # The fund's average monthly interest rate published for the year before `on` (None: not entered yet);
     # lump sums of BHXH for more than 12 months are discounted, or charged interest, at it.
     bhxh_interest_rate: Decimal | None = None
+    # Calendar years a poor or near-poor status, and an average-living-standard list, hold (counting their own).
+    status_valid_years: int = 2
+    average_list_valid_years: int = 2
 
 
 HOUSEHOLD_GROUP = "household"  # pays on the ladder

@@ -49,14 +49,40 @@ def age_on(member: Member, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def bhyt_support_groups(member: Member, household: Household) -> tuple[str, ...]:
-    """The state-supported groups the member's evidence puts them in (the rules
-    apply the most favourable). Reads `household.commune` for the commune's
-    classification: select it with the household when quoting many."""
+def _valid_years(rates: RatesInForce | None) -> tuple[int, int]:
+    """(years a poor or near-poor status holds, years an average-standard list holds), from the dated rows
+    (without rates in force: the rows' usual value, the dataclass's default)."""
+    if rates is None:
+        defaults = RatesInForce.__dataclass_fields__
+        return defaults["status_valid_years"].default, defaults["average_list_valid_years"].default
+    return rates.status_valid_years, rates.average_list_valid_years
+
+
+def _holds(year: int | None, day: date, years: int) -> bool:
+    """Evidence of `year` holds on `day` for `years` calendar years, counting its own."""
+    return year is not None and year <= day.year < year + years
+
+
+def status_holds(household: Household, day: date, rates: RatesInForce | None = None) -> bool:
+    """Whether the household's poor or near-poor status holds on `day` (only for the years it was certified for)."""
+    return (household.economic_status != Household.EconomicStatus.OTHER
+            and _holds(household.status_year, day, _valid_years(rates)[0]))
+
+
+def average_list_holds(household: Household, day: date, rates: RatesInForce | None = None) -> bool:
+    return _holds(household.average_standard_year, day, _valid_years(rates)[1])
+
+
+def bhyt_support_groups(member: Member, household: Household, day: date,
+                        rates: RatesInForce | None = None) -> tuple[str, ...]:
+    """The state-supported groups the member's evidence, as it holds on `day`,
+    puts them in (the rules apply the most favourable). Reads
+    `household.commune` for the commune's classification: select it with the
+    household when quoting many."""
     groups = []
-    if household.economic_status == Household.EconomicStatus.NEAR_POOR:
+    if household.economic_status == Household.EconomicStatus.NEAR_POOR and status_holds(household, day, rates):
         groups.append("near_poor")
-    if household.average_standard_year:
+    if average_list_holds(household, day, rates):
         groups.append("agri_average")
     if member.student:
         groups.append("student")
@@ -65,10 +91,25 @@ def bhyt_support_groups(member: Member, household: Household) -> tuple[str, ...]
     return tuple(groups)
 
 
-def support_evidence(member: Member, household: Household) -> list[str]:
+def outdated_evidence(household: Household, day: date, rates: RatesInForce | None = None) -> list[str]:
+    """Why evidence on record gives no support on `day`: "Hộ cận nghèo năm 2019: hết hiệu lực"."""
+    shown = []
+    if household.economic_status != Household.EconomicStatus.OTHER and household.status_year \
+            and household.status_year < day.year and not status_holds(household, day, rates):
+        shown.append(_("%(group)s of %(year)s: no longer valid") % {
+            "group": capfirst(rules.group_label(household.economic_status)), "year": household.status_year})
+    if household.average_standard_year and household.average_standard_year < day.year \
+            and not average_list_holds(household, day, rates):
+        shown.append(_("%(group)s (list of %(year)s): no longer valid") % {
+            "group": capfirst(rules.group_label("agri_average")), "year": household.average_standard_year})
+    return shown
+
+
+def support_evidence(member: Member, household: Household, day: date,
+                     rates: RatesInForce | None = None) -> list[str]:
     """The member's state-supported groups with their evidence, as the phone shows them."""
     shown = []
-    for group in bhyt_support_groups(member, household):
+    for group in bhyt_support_groups(member, household, day, rates):
         label = rules.group_label(group)
         if group == "near_poor":
             label = f"{label} ({household.status_year})"
@@ -78,15 +119,16 @@ def support_evidence(member: Member, household: Household) -> list[str]:
     return shown
 
 
-def _bhyt_member(member: Member, household: Household) -> rules.BhytMember:
-    return rules.BhytMember(member.full_name, support_groups=bhyt_support_groups(member, household))
+def _bhyt_member(member: Member, household: Household, day: date, rates: RatesInForce) -> rules.BhytMember:
+    return rules.BhytMember(member.full_name, support_groups=bhyt_support_groups(member, household, day, rates))
 
 
-def state_covered_reason(member: Member, household: Household, day: date) -> str | None:
+def state_covered_reason(member: Member, household: Household, day: date,
+                         rates: RatesInForce | None = None) -> str | None:
     """Why this member pays nothing for household health insurance: the state
     or another scheme insures them. (A member whose support is 100 % is not
     one of them: their card is still renewed, at 0 ₫, and listed for the office.)"""
-    if household.economic_status == Household.EconomicStatus.POOR:
+    if household.economic_status == Household.EconomicStatus.POOR and status_holds(household, day, rates):
         return _("members of poor households are insured by the state")
     if age_on(member, day) < STATE_COVERED_UNDER_AGE:
         return _("children under 6 are insured by the state")
@@ -98,8 +140,8 @@ def state_covered_reason(member: Member, household: Household, day: date) -> str
 def support_line(member: Member, household: Household, rates: RatesInForce) -> str | None:
     """"Hộ cận nghèo: Nhà nước hỗ trợ 70 % + tỉnh hỗ trợ 30 % = 113.850 ₫, còn
     phải đóng 0 ₫/tháng" for a member of a state-supported group; None otherwise."""
-    groups = bhyt_support_groups(member, household)
-    if not groups or state_covered_reason(member, household, rates.on) is not None:
+    groups = bhyt_support_groups(member, household, rates.on, rates)
+    if not groups or state_covered_reason(member, household, rates.on, rates) is not None:
         return None
     try:
         line = rules.quote_bhyt_household(rates, [rules.BhytMember(member.full_name, support_groups=groups)],
@@ -109,17 +151,15 @@ def support_line(member: Member, household: Household, rates: RatesInForce) -> s
     return rules.support_text(line)
 
 
-def paying_members(household: Household, members, day: date) -> list[Member]:
+def paying_members(household: Household, members, day: date, rates: RatesInForce | None = None) -> list[Member]:
     """The members who pay household health insurance here, even 0 ₫ (the others the state insures)."""
-    return [m for m in members if state_covered_reason(m, household, day) is None]
+    return [m for m in members if state_covered_reason(m, household, day, rates) is None]
 
 
-def bhxh_support_group(member: Member, household: Household) -> str:
-    """The one support group that applies: the highest of them."""
-    if household.economic_status == Household.EconomicStatus.POOR:
-        return "poor"
-    if household.economic_status == Household.EconomicStatus.NEAR_POOR:
-        return "near_poor"
+def bhxh_support_group(member: Member, household: Household, rates: RatesInForce) -> str:
+    """The one support group that applies on `rates.on`: the highest of them."""
+    if status_holds(household, rates.on, rates):
+        return household.economic_status  # "poor" or "near_poor"
     if member.ethnicity != KINH:
         return "ethnic_minority"
     return "other"
@@ -144,11 +184,11 @@ def renewal_due(member: Member, day: date) -> bool:
     return cover is None or cover.coverage_end <= day + timedelta(days=RENEWAL_DUE_WITHIN_DAYS)
 
 
-def members_due(household: Household, members, day: date) -> list[Member]:
+def members_due(household: Household, members, day: date, rates: RatesInForce | None = None) -> list[Member]:
     """Who still has to pay household health insurance: members who pay here
     (0 ₫ where their support is 100 %) and whose card needs renewing. The
     household page, Today, the payment page and the admin calculator all quote these."""
-    return [m for m in paying_members(household, members, day) if renewal_due(m, day)]
+    return [m for m in paying_members(household, members, day, rates) if renewal_due(m, day)]
 
 
 # The reverse name of collectors.PaymentLine on Enrolment: the registry reads the dates its receipts were
@@ -202,13 +242,14 @@ def _first_paid_in(enrolments, year: int) -> date | None:
     return min(days, default=None)
 
 
-def in_household_group(member: Member, household: Household, day: date) -> bool:
+def in_household_group(member: Member, household: Household, day: date, rates: RatesInForce | None = None) -> bool:
     """Whether the member pays on the household ladder (neither insured by the
     state or another scheme nor in a state-supported group)."""
-    return state_covered_reason(member, household, day) is None and not bhyt_support_groups(member, household)
+    return (state_covered_reason(member, household, day, rates) is None
+            and not bhyt_support_groups(member, household, day, rates))
 
 
-def ladder_places(household: Household, members, day: date) -> dict[int, int]:
+def ladder_places(household: Household, members, day: date, rates: RatesInForce | None = None) -> dict[int, int]:
     """{member id: place} of the household-group members who already paid in
     the calendar year of `day`, in the order they first paid: the reductions
     count the members who take part in the same financial year (Decree
@@ -217,7 +258,7 @@ def ladder_places(household: Household, members, day: date) -> dict[int, int]:
     enrolments = _enrolments_for_ladder(members, day.year)
     held = []
     for member in ladder_order(members):
-        if in_household_group(member, household, day):
+        if in_household_group(member, household, day, rates):
             first = _first_paid_in(enrolments[member.pk], day.year)
             if first is not None:
                 held.append((first, len(held), member))
@@ -291,7 +332,7 @@ def quote_household_payment(
 
 def _quote_bhyt(household, members, months, day, rates, everyone) -> HouseholdQuote:
     for member in members:
-        reason = state_covered_reason(member, household, day)
+        reason = state_covered_reason(member, household, day, rates)
         if reason:
             raise ContributionError(
                 _("%(name)s pays nothing here: %(reason)s.") % {"name": member.full_name, "reason": reason},
@@ -309,12 +350,13 @@ def _quote_bhyt(household, members, months, day, rates, everyone) -> HouseholdQu
 def _bhyt_quote(household, members, months, day, rates, everyone) -> HouseholdQuote:
     """The ladder for `members` (in ladder order), after the places `everyone`
     of the household already holds this year, and the cover each would get."""
-    places = ladder_places(household, everyone, day)
-    people = [replace(_bhyt_member(m, household), place=places.get(m.pk)) for m in members]
+    places = ladder_places(household, everyone, day, rates)
+    people = [replace(_bhyt_member(m, household, day, rates), place=places.get(m.pk)) for m in members]
     quote = rules.quote_bhyt_household(rates, people, months, len(places))
     lines = [_line(m, Scheme.BHYT_HOUSEHOLD, months, day, rule.monthly_payable, rule.total_payable)
              for m, rule in zip(members, quote.lines)]
-    explanation = _places_text(places, everyone, {m.pk for m in members}, day.year) + quote.explanation
+    explanation = (outdated_evidence(household, day, rates)
+                   + _places_text(places, everyone, {m.pk for m in members}, day.year) + quote.explanation)
     return HouseholdQuote(household=household, scheme=Scheme.BHYT_HOUSEHOLD, months=months, day=day,
                           lines=lines, total=quote.total_payable, explanation=explanation)
 
@@ -327,7 +369,7 @@ def _quote_bhxh(household, members, months, day, income, support_months_used, ra
         raise ContributionError(_("Enter the monthly income the person chooses to contribute on."), field="income")
     member = members[0]
     left = max(rates.bhxh_support_max_months - support_months_used, 0)
-    quote = rules.quote_bhxh_voluntary(rates, income, bhxh_support_group(member, household), months, left)
+    quote = rules.quote_bhxh_voluntary(rates, income, bhxh_support_group(member, household, rates), months, left)
     # The monthly amount recorded on the cover is what the person pays in a supported month.
     line = _line(member, Scheme.BHXH_VOLUNTARY, months, day, quote.monthly_payable, quote.total_payable,
                  quote.support_months)
@@ -349,7 +391,7 @@ def renewal_quote(*, household: Household, day: date, rates: RatesInForce | None
     a query each."""
     everyone = list(household.members.prefetch_related(cover_for_ladder(day)) if members is None else members)
     rates = rates or rates_on(day)
-    due = members_due(household, everyone, day)
+    due = members_due(household, everyone, day, rates)
     if not due:
         return None
     months = months or max(rates.bhyt_periods, default=12)

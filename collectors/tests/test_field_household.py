@@ -11,7 +11,7 @@ from django.utils import timezone
 from collectors.models import Payment, Visit
 from collectors.tests import fieldkit as kit
 from households.contributions import format_vnd
-from households.models import Enrolment, Member
+from households.models import Enrolment, Household, Member
 from households.quotes import renewal_quote
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,12 @@ def test_the_household_page_shows_each_members_supported_group_with_its_evidence
     html = client.get(reverse("field:household", args=[pupil_home.pk])).content.decode()
     assert "Supported group: pupil or student" in html
     assert "1.980.996 ₫" in html  # 12 × (113,850 + 51,233): the pupil outside the ladder
+
+
+def test_the_household_page_says_why_an_outdated_status_gives_no_support(client, collector):
+    stale = kit.household(collector, status="near_poor", head="Cận Nghèo Cũ")
+    Household.objects.filter(pk=stale.pk).update(status_year=2019)
+    html = client.get(reverse("field:household", args=[stale.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Hộ cận nghèo năm 2019: hết hiệu lực" in html
+    assert "Nhóm được hỗ trợ" not in html  # no supported group for her
+    assert '<p class="total">1.366.200 ₫</p>' in html  # 12 × 113,850: the household's 1st member
