@@ -456,15 +456,21 @@ def lump_sum_with_interest(monthly_amounts: Sequence[int], monthly_rate: Decimal
                            Decimal(0)))
 
 
-def _interest_rate(rates: RatesInForce) -> Decimal:
+def _interest_rate(rates: RatesInForce, mode: str, months: int) -> Decimal:
+    """The fund's rate for the lump sum of `mode`; refused, naming the payment and the dated row to add, while
+    the office has not entered it."""
     if rates.bhxh_interest_rate is None:
-        raise ContributionError(
-            _("A payment of more than 12 months needs the fund's average monthly interest rate for %(year)s, "
-              "which is not entered yet: add the contribution rate “BHXH voluntary: the fund's average monthly "
-              "interest rate of the year before” from 01/01/%(next_year)s.")
-            % {"year": rates.on.year - 1, "next_year": rates.on.year},
-            field="months",
-        )
+        values = {"months": months, "year": rates.on.year - 1, "next_year": rates.on.year,
+                  "row": _("BHXH voluntary: the fund's average monthly interest rate of the year before")}
+        if mode == MISSING:
+            message = _("%(months)s missing months paid at once carry interest at the fund's average monthly "
+                        "interest rate for %(year)s, which is not entered yet: add the contribution rate "
+                        "“%(row)s” in force from 01/01/%(next_year)s.")
+        else:
+            message = _("%(months)s months paid ahead at once are discounted at the fund's average monthly "
+                        "interest rate for %(year)s, which is not entered yet: add the contribution rate "
+                        "“%(row)s” in force from 01/01/%(next_year)s.")
+        raise ContributionError(message % values, field="months")
     return rates.bhxh_interest_rate
 
 
@@ -508,7 +514,7 @@ def quote_bhxh_voluntary(
     discount = interest = 0
     lump_text = []
     if mode == MISSING or months > 12:
-        rate = _interest_rate(rates)
+        rate = _interest_rate(rates, mode, months)
         amounts = [monthly_gross - monthly_support] * support_months + [monthly_gross] * (months - support_months)
         if mode == AHEAD:
             discount = undiscounted - discounted_lump_sum(amounts, rate)

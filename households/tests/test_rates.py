@@ -104,7 +104,7 @@ def test_quote_command_prints_the_breakdown_and_the_total():
      "choose an amount from 1.500.000 ₫ to 50.600.000 ₫"),
     (["bhyt", "--members", "0", "--months", "3"], "--members must be 1 or more, or 0 with at least one --with."),
     (["bhxh", "--income", "1500000", "--group", "other", "--months", "24", "--date", "2026-11-25"],
-     "needs the fund's average monthly interest rate for 2025"),
+     "24 months paid ahead at once are discounted at the fund's average monthly interest rate for 2025"),
 ])
 def test_quote_command_refuses_what_the_rules_do_not_allow(args, message):
     with pytest.raises(CommandError, match=message):
