@@ -85,8 +85,10 @@ def collector_required(view):
     return wrapper
 
 
-def _add_errors(form, error: ValidationError) -> None:
+def _add_errors(form, error: ValidationError, months_field: str = "months") -> None:
+    """The service's errors beside the fields they name (its "months" is the chosen scheme's months field)."""
     for field, messages_ in error.message_dict.items():
+        field = months_field if field == "months" else field
         for message in messages_:
             form.add_error(field if field in form.fields else None, message)
 
@@ -238,6 +240,12 @@ def _batch_visit(collector, household, item) -> dict:
     return {**answer, "errors": {field: [str(m) for m in errs] for field, errs in form.errors.items()}}
 
 
+def _periods_on(day: date, today: date, rates):
+    """The periods allowed on `day` (today's rates read once already), None when no rules were in force."""
+    rates = rates if day == today else selectors.rates_or_none(day)
+    return None if rates is None else selectors.periods_offered(rates)
+
+
 def _payment_defaults(household, members, on, rates):
     """Preselect who still has to pay, as the household page quotes them: members
     paying their own health insurance whose card ends within 30 days, has ended,
@@ -258,7 +266,8 @@ def pay(request, pk):
     periods = selectors.periods_offered(rates)
     saving = "save" in request.POST
     form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods,
-                       saving=saving, initial=_payment_defaults(household, members, on, rates))
+                       periods_on=lambda day: _periods_on(day, on, rates), saving=saving,
+                       initial=_payment_defaults(household, members, on, rates))
     if rates and rates.bhxh_interest_rate is None and len(periods[Enrolment.Scheme.BHXH_VOLUNTARY]) < len(rates.bhxh_periods):
         form.fields["bhxh_months"].help_text = _(
             "Several years at once need the fund's interest rate for %(year)s, which the office has not entered yet."
@@ -273,7 +282,7 @@ def pay(request, pk):
         try:
             quote = quote_for_collector(collector=request.collector, household_members=members, **choice)
         except ValidationError as error:
-            _add_errors(form, error)
+            _add_errors(form, error, months_field=form.months_field())
         if quote is not None and saving and form.is_valid():
             try:
                 saved, _created = services.record_payment_with_visit(
@@ -281,7 +290,7 @@ def pay(request, pk):
                     receipt_number=form.cleaned_data["receipt_number"], amount=form.cleaned_data["amount"],
                     recorded_by=request.user, **choice)
             except ValidationError as error:
-                _add_errors(form, error)
+                _add_errors(form, error, months_field=form.months_field())
             else:
                 messages.success(request, _("Payment saved: %(amount)s, receipt %(number)s.") % {
                     "amount": format_vnd(saved.payment.amount), "number": saved.payment.receipt_number})
