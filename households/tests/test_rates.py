@@ -1,6 +1,6 @@
 """The dated rules seeded from RULES.md give the official figures on each date."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -121,6 +121,8 @@ def test_the_migration_says_how_many_members_moved_out_of_the_ladder(capsys):
     near_poor = HouseholdFactory(economic_status="near_poor", status_year=2026)
     MemberFactory(household=near_poor, relation="head")
     MemberFactory(household=near_poor)
+    # A child under 6 was never in the ladder (the state insures them): not moved, not counted.
+    MemberFactory(household=near_poor, relation="child", date_of_birth=date.today() - timedelta(days=2 * 365))
     MemberFactory(household=HouseholdFactory(), relation="head")
     importlib.import_module("households.migrations.0014_supported_groups_province_top_ups").count_moved(apps, None)
     assert "2 members of near-poor households moved out of the household ladder" in capsys.readouterr().out
