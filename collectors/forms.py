@@ -213,9 +213,11 @@ class PaymentForm(forms.Form):
                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
     amount = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args, members, periods, saving=False, **kwargs):
-        """`periods`: {scheme: months allowed} on the day."""
+    def __init__(self, *args, members, periods, periods_on=None, saving=False, **kwargs):
+        """`periods`: {scheme: months allowed} today, the choices offered; `periods_on(day)`: the same on the
+        day paid, None when no rules were in force then (a payment dated earlier follows the rules of its day)."""
         super().__init__(*args, **kwargs)
+        self.periods_on = periods_on
         self.members_by_id = {m.pk: m for m in members}
         self.fields["members"].choices = [(m.pk, m.full_name) for m in members]
         for name, scheme in (("months", Enrolment.Scheme.BHYT_HOUSEHOLD), ("bhxh_months", Enrolment.Scheme.BHXH_VOLUNTARY)):
@@ -227,12 +229,31 @@ class PaymentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        field = "bhxh_months" if data.get("scheme") == Enrolment.Scheme.BHXH_VOLUNTARY else "months"
+        field = self.months_field()
         if field not in self.errors:
             if data.get(field) is None:
                 self.add_error(field, _("Choose how many months are paid."))
             data["months"] = data.get(field)
+        if field not in self.errors and data.get("paid_on") and self.periods_on is not None:
+            self._check_period_on(field, data["scheme"], data["months"], data["paid_on"])
         return data
+
+    def months_field(self) -> str:
+        """The field that holds the months of the scheme chosen."""
+        return "bhxh_months" if self.data.get("scheme") == Enrolment.Scheme.BHXH_VOLUNTARY else "months"
+
+    def _check_period_on(self, field: str, scheme: str, months: int, paid_on) -> None:
+        """The period chosen from today's list must be one the rules in force on the day paid allow."""
+        allowed = self.periods_on(paid_on)
+        day = paid_on.strftime("%d/%m/%Y")
+        if allowed is None:
+            self.add_error("paid_on", _("No contribution rules were in force on %(day)s: check the date paid.")
+                           % {"day": day})
+        elif months not in allowed.get(scheme, ()):
+            self.add_error(field, _(
+                "On %(day)s this scheme could be paid for %(allowed)s months, not %(months)s (a payment follows the "
+                "rules in force on the day it was paid): choose one of those, or check the date paid."
+            ) % {"day": day, "months": months, "allowed": ", ".join(str(m) for m in allowed.get(scheme, ())) or "—"})
 
     def choice_errors(self) -> bool:
         """Whether what the quote needs (not the receipt) has errors."""

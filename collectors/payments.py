@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 from households import contributions as rules
 from households.contributions import ContributionError, format_vnd
 from households.models import Enrolment, Household, Member
-from households.quotes import HouseholdQuote, bhxh_support_group, bhyt_support_groups, quote_household_payment
+from households.quotes import (
+    HouseholdQuote,
+    bhxh_support_group,
+    bhyt_support_groups,
+    cover_for_ladder,
+    quote_household_payment,
+)
 from households.rates import rates_on
 from households.text import clean_spaces
 
@@ -69,7 +75,7 @@ def record_payment(
     # One payment of a household at a time: wait for any other to commit, then read the cover it left.
     # (The household's row always exists; a first enrolment has no enrolment row to lock.)
     household = lock_household(household)
-    everyone = list(household.members.prefetch_related("enrolments"))
+    everyone = list(household.members.prefetch_related(cover_for_ladder(paid_on)))
     fresh = {m.pk: m for m in everyone}
     members = [fresh.get(m.pk, m) for m in members]  # a member of another household stays, to be refused
     errors = {}
@@ -122,13 +128,13 @@ def _line_support(household: Household, line, scheme: str, months: int, income: 
     same pure rules the quote used (a supported BHYT member is outside the
     ladder, so quoting them alone gives their line)."""
     if scheme == Enrolment.Scheme.BHYT_HOUSEHOLD:
-        groups = bhyt_support_groups(line.member, household)
+        groups = bhyt_support_groups(line.member, household, rates.on, rates)
         if not groups:
             return "", 0
         rule = rules.quote_bhyt_household(rates, [rules.BhytMember(line.member.full_name, support_groups=groups)],
                                           months).lines[0]
         return rule.support_group or "", rule.monthly_support
-    group = bhxh_support_group(line.member, household)
+    group = bhxh_support_group(line.member, household, rates)
     rule = rules.quote_bhxh_voluntary(rates, income, group, months, line.support_months)
     return (group, rule.monthly_support) if line.support_months else ("", 0)
 

@@ -22,10 +22,13 @@ from households.quotes import (
     RENEWAL_DUE_WITHIN_DAYS,
     STATE_COVERED_UNDER_AGE,
     age_on,
+    cover_for_ladder,
     latest_cover,
+    outdated_evidence,
     renewal_quote,
     state_covered_reason,
     support_evidence,
+    support_line,
 )
 from households.rates import rates_on
 from households.search import member_filter, search_households
@@ -301,8 +304,9 @@ def _start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _members_with_cover():
-    return Prefetch("members", queryset=Member.objects.prefetch_related("enrolments"))
+def _members_with_cover(on: date):
+    """Members with their cover, and what the ladder of a payment made on `on` needs (no further query)."""
+    return Prefetch("members", queryset=Member.objects.prefetch_related(cover_for_ladder(on)))
 
 
 def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
@@ -374,7 +378,7 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     wanted = TODAY_PAGE_SIZE * page
     ranked = _ranked_households(collector, area, on, wanted + 1)
     chosen = [household_id for _key, household_id in ranked[wanted - TODAY_PAGE_SIZE:wanted]]
-    households = {h.pk: h for h in _with_cover_and_last_visit(area.filter(pk__in=chosen))}
+    households = {h.pk: h for h in _with_cover_and_last_visit(area.filter(pk__in=chosen), on)}
     rates = rates_or_none(on)
     reminders = reminder_states(chosen, on=on)
     villages: dict[str, list[TodayLine]] = {}
@@ -386,13 +390,13 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     return TodayPage(list(villages.items()), page, has_more=len(ranked) > wanted)
 
 
-def _with_cover_and_last_visit(households):
+def _with_cover_and_last_visit(households, on: date):
     """What Today's card of each household needs, in three queries."""
     return (households.select_related("village", "commune")
             .annotate(last_visit_at=_latest_visit("visited_at"), last_outcome=_latest_visit("outcome"),
                       last_follow_up_on=_latest_visit("follow_up_on"),
                       last_visit_collector_id=_latest_visit("collector_id"))
-            .prefetch_related(_members_with_cover()))
+            .prefetch_related(_members_with_cover(on)))
 
 
 def _line(household: Household, collector: Collector, on: date, rates, reminder=None) -> TodayLine:
@@ -444,6 +448,7 @@ class MemberCover:
     covers: list[Cover]  # the newest cover per scheme
     state_covered: str | None  # why the state pays this member's health insurance
     support_groups: list[str]  # the state-supported groups the member is in, with their evidence
+    support: str | None = None  # their support and what is left to pay a month, as the quote says it
 
 
 def household_detail(area, pk: int, *, on: date):
@@ -451,7 +456,7 @@ def household_detail(area, pk: int, *, on: date):
     renewal quote and the visit history."""
     household = get_object_or_404(
         area.select_related("village", "commune", "referral__referred_by_member",
-                            "referral__referred_by_household").prefetch_related(_members_with_cover()),
+                            "referral__referred_by_household").prefetch_related(_members_with_cover(on)),
         pk=pk,
     )
     members = list(household.members.all())
@@ -462,7 +467,8 @@ def household_detail(area, pk: int, *, on: date):
             [Cover(c, (c.coverage_end - on).days)
              for c in (latest_cover(member, scheme) for scheme in Enrolment.Scheme.values) if c],
             state_covered_reason(member, household, on, rates),
-            support_evidence(member, household),
+            support_evidence(member, household, on, rates),
+            support_line(member, household, rates) if rates else None,
         )
         for member in members
     ]
@@ -471,6 +477,7 @@ def household_detail(area, pk: int, *, on: date):
     except ContributionError:
         renewal = None
     visits = list(household.visits.select_related("collector", "payment")[:HISTORY_LENGTH])
+    household.outdated_evidence = outdated_evidence(household, on, rates)  # why an old status gives no support
     return household, covers, renewal, visits
 
 
@@ -478,8 +485,9 @@ def household_in_area(area, pk: int) -> Household:
     return get_object_or_404(area, pk=pk)
 
 
-def household_with_members(area, pk: int) -> Household:
-    return get_object_or_404(area.select_related("village", "commune").prefetch_related(_members_with_cover()), pk=pk)
+def household_with_members(area, pk: int, *, on: date) -> Household:
+    return get_object_or_404(area.select_related("village", "commune").prefetch_related(_members_with_cover(on)),
+                             pk=pk)
 
 
 # --- search ------------------------------------------------------------------
@@ -491,7 +499,7 @@ def find_households(collector: Collector, area, term: str, *, on: date) -> tuple
     each with its reasons to visit and amount due as Today shows them."""
     if not term.strip():
         return [], False
-    found = list(_with_cover_and_last_visit(search_households(area, term)).order_by("code")[:SEARCH_LIMIT + 1])
+    found = list(_with_cover_and_last_visit(search_households(area, term), on).order_by("code")[:SEARCH_LIMIT + 1])
     rates = rates_or_none(on) if found else None
     return [_line(h, collector, on, rates) for h in found[:SEARCH_LIMIT]], len(found) > SEARCH_LIMIT
 

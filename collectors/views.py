@@ -97,8 +97,10 @@ def collector_required(view):
     return wrapper
 
 
-def _add_errors(form, error: ValidationError) -> None:
+def _add_errors(form, error: ValidationError, months_field: str = "months") -> None:
+    """The service's errors beside the fields they name (its "months" is the chosen scheme's months field)."""
     for field, messages_ in error.message_dict.items():
+        field = months_field if field == "months" else field
         for message in messages_:
             form.add_error(field if field in form.fields else None, message)
 
@@ -290,6 +292,12 @@ def _usual_period(allowed) -> int | None:
     return max((m for m in allowed if m <= USUAL_MONTHS), default=None)
 
 
+def _periods_on(day: date, today: date, rates):
+    """The periods allowed on `day` (today's rates read once already), None when no rules were in force."""
+    rates = rates if day == today else selectors.rates_or_none(day)
+    return None if rates is None else selectors.periods_offered(rates)
+
+
 def _payment_defaults(household, members, on, rates, periods):
     """Preselect who still has to pay, as the household page quotes them: members
     paying their own health insurance whose card ends within 30 days, has ended,
@@ -305,15 +313,15 @@ def _payment_defaults(household, members, on, rates, periods):
 def pay(request, pk):
     """Record a payment: the amount and how it is worked out are shown (and
     updated as choices change) before the receipt number is saved."""
-    household = selectors.household_with_members(request.area, pk)
-    members = list(household.members.all())
     on = timezone.localdate()
+    household = selectors.household_with_members(request.area, pk, on=on)
+    members = list(household.members.all())
     rates = selectors.rates_or_none(on)
     periods = selectors.periods_offered(rates)
     saving = "save" in request.POST
     defaults = _payment_defaults(household, members, on, rates, periods)
     form = PaymentForm(request.POST if request.method == "POST" else None, members=members, periods=periods,
-                       saving=saving, initial=defaults)
+                       periods_on=lambda day: _periods_on(day, on, rates), saving=saving, initial=defaults)
     if rates and rates.bhxh_interest_rate is None and len(periods[Enrolment.Scheme.BHXH_VOLUNTARY]) < len(rates.bhxh_periods):
         form.fields["bhxh_months"].help_text = _(
             "Several years at once need the fund's interest rate for %(year)s, which the office has not entered yet."
@@ -337,7 +345,7 @@ def pay(request, pk):
         try:
             quote = quote_for_collector(collector=request.collector, household_members=members, **choice)
         except ValidationError as error:
-            _add_errors(form, error)
+            _add_errors(form, error, months_field=form.months_field())
         if quote is not None and saving and form.is_valid():
             try:
                 saved, _created = services.record_payment_with_visit(
@@ -345,7 +353,7 @@ def pay(request, pk):
                     receipt_number=form.cleaned_data["receipt_number"], amount=form.cleaned_data["amount"],
                     recorded_by=request.user, **choice)
             except ValidationError as error:
-                _add_errors(form, error)
+                _add_errors(form, error, months_field=form.months_field())
             else:
                 messages.success(request, _("Payment saved: %(amount)s, receipt %(number)s.") % {
                     "amount": format_vnd(saved.payment.amount), "number": saved.payment.receipt_number})

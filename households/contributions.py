@@ -60,6 +60,9 @@ class RatesInForce:
     # The fund's average monthly interest rate published for the year before `on` (None: not entered yet);
     # lump sums of BHXH for more than 12 months are discounted, or charged interest, at it.
     bhxh_interest_rate: Decimal | None = None
+    # Calendar years a poor or near-poor status, and an average-living-standard list, hold (counting their own).
+    status_valid_years: int = 2
+    average_list_valid_years: int = 2
 
 
 HOUSEHOLD_GROUP = "household"  # pays on the ladder
@@ -76,6 +79,9 @@ class BhytMember:
     # The state-supported groups the person fits (near-poor, student, …): the most favourable applies.
     support_groups: tuple[str, ...] = ()
     support_group: str | None = None  # one group: the same as support_groups=(group,)
+    # The place in the ladder the person already holds this financial year (they paid earlier in it);
+    # None: a new place after those already held.
+    place: int | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -365,9 +371,11 @@ def quote_bhyt_household(
     ladder's places in the order given; members of a state-supported group pay
     4.5 % of the base salary less their support and take no place; members
     covered elsewhere pay nothing and are not counted. `already_counted`:
-    household-group members of the household who already pay for the same
-    period (a member joining a household whose others are insured is its 4th,
-    not its 1st)."""
+    the places of the ladder already held in the same financial year
+    (Decree 188/2025/NĐ-CP keeps Decree 146/2018's "trong năm tài chính"):
+    a member joining a household whose three others paid this year is its
+    4th, not its 1st. A member whose `place` is set keeps it; the others take
+    the places after `already_counted`."""
     _check_period(months, rates.bhyt_periods)
     supports = [None if member.covered_elsewhere else bhyt_support(rates, member.groups) for member in members]
     if all(member.covered_elsewhere for member in members):
@@ -380,9 +388,13 @@ def quote_bhyt_household(
     lines, position = [], already_counted
     for member, support in zip(members, supports):
         in_ladder = not member.covered_elsewhere and support is None
-        if in_ladder:
+        place = None
+        if in_ladder and member.place:
+            place = member.place
+        elif in_ladder:
             position += 1
-        lines.append(_bhyt_line(rates, member, position if in_ladder else None, support, first_monthly, months))
+            place = position
+        lines.append(_bhyt_line(rates, member, place, support, first_monthly, months))
 
     total_gross = sum(line.total_gross for line in lines)
     total_support = sum(line.total_support for line in lines)
@@ -444,15 +456,21 @@ def lump_sum_with_interest(monthly_amounts: Sequence[int], monthly_rate: Decimal
                            Decimal(0)))
 
 
-def _interest_rate(rates: RatesInForce) -> Decimal:
+def _interest_rate(rates: RatesInForce, mode: str, months: int) -> Decimal:
+    """The fund's rate for the lump sum of `mode`; refused, naming the payment and the dated row to add, while
+    the office has not entered it."""
     if rates.bhxh_interest_rate is None:
-        raise ContributionError(
-            _("A payment of more than 12 months needs the fund's average monthly interest rate for %(year)s, "
-              "which is not entered yet: add the contribution rate “BHXH voluntary: the fund's average monthly "
-              "interest rate of the year before” from 01/01/%(next_year)s.")
-            % {"year": rates.on.year - 1, "next_year": rates.on.year},
-            field="months",
-        )
+        values = {"months": months, "year": rates.on.year - 1, "next_year": rates.on.year,
+                  "row": _("BHXH voluntary: the fund's average monthly interest rate of the year before")}
+        if mode == MISSING:
+            message = _("%(months)s missing months paid at once carry interest at the fund's average monthly "
+                        "interest rate for %(year)s, which is not entered yet: add the contribution rate "
+                        "“%(row)s” in force from 01/01/%(next_year)s.")
+        else:
+            message = _("%(months)s months paid ahead at once are discounted at the fund's average monthly "
+                        "interest rate for %(year)s, which is not entered yet: add the contribution rate "
+                        "“%(row)s” in force from 01/01/%(next_year)s.")
+        raise ContributionError(message % values, field="months")
     return rates.bhxh_interest_rate
 
 
@@ -496,7 +514,7 @@ def quote_bhxh_voluntary(
     discount = interest = 0
     lump_text = []
     if mode == MISSING or months > 12:
-        rate = _interest_rate(rates)
+        rate = _interest_rate(rates, mode, months)
         amounts = [monthly_gross - monthly_support] * support_months + [monthly_gross] * (months - support_months)
         if mode == AHEAD:
             discount = undiscounted - discounted_lump_sum(amounts, rate)

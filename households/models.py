@@ -111,13 +111,14 @@ class Household(models.Model):
         _("year certified"),
         null=True,
         blank=True,
-        help_text=_("Year the poor or near-poor status was certified."),
+        help_text=_("Year the poor or near-poor status was certified. It holds for the years set under "
+                    "Contribution rates (its year and the next, check); an older one gives no support."),
     )
     average_standard_year = models.PositiveSmallIntegerField(
         _("average-living-standard list year"), null=True, blank=True,
         help_text=_("Year of the commune's list of farming, forestry, fishery or salt-making households of average "
                     "living standard that names this household. Its members get state support for health "
-                    "insurance."),
+                    "insurance while the list holds (its year and the next, check: see Contribution rates)."),
     )
     # Where the house is, from the latest visit that recorded it with the household's consent
     # (the collector's phone, on the visit form): the household page's "Directions" opens it in the maps app.
@@ -428,6 +429,11 @@ class ContributionRate(models.Model):
             "BHXH voluntary: years of state support per person, at most")
         BHXH_FUND_MONTHLY_INTEREST = "bhxh_fund_monthly_interest", _(
             "BHXH voluntary: the fund's average monthly interest rate of the year before")
+        # How long the evidence of a support group holds: a number of calendar years, counting its own.
+        STATUS_VALID_YEARS = "status_valid_years", _(
+            "Poor or near-poor status: calendar years it holds, counting the year it was certified for")
+        AVERAGE_LIST_VALID_YEARS = "average_list_valid_years", _(
+            "Average-living-standard list: calendar years it holds, counting the list's year")
 
     # Support shares a province may top up (a row with its province code); the others are central only.
     SUPPORT_KEYS = frozenset({
@@ -449,7 +455,9 @@ class ContributionRate(models.Model):
         help_text=_("A share as a decimal: 0.045 for 4.5 %, 0.7 for 70 %. The fund's monthly interest rate is "
                     "entered each year, from 1 January, as the social-insurance office publishes it for the year "
                     "before (0.004 for 0.4 % a month); lump sums of voluntary social insurance paid for more "
-                    "than 12 months are refused until it is entered."),
+                    "than 12 months are refused until it is entered. The years a poor or near-poor status or an "
+                    "average-living-standard list holds are whole years counting its own: 2 = its year and the "
+                    "next, as lists approved at a year's end serve the year after (check)."),
     )
     effective_from = models.DateField(_("in force from"))
     source = models.CharField(_("legal source"), max_length=200, blank=True,
@@ -475,6 +483,9 @@ class ContributionRate(models.Model):
             raise ValidationError({"province_code": _("Only support shares have a province's top-up: use 0 here.")})
         if self.key in self.SUPPORT_KEYS and self.value is not None and self.value > 1:
             raise ValidationError({"value": _("A support share is at most 1 (100 %).")})
+        if (self.key in (self.Key.STATUS_VALID_YEARS, self.Key.AVERAGE_LIST_VALID_YEARS) and self.value is not None
+                and (self.value < 1 or self.value != int(self.value))):
+            raise ValidationError({"value": _("Enter a whole number of years, 1 or more (2: its year and the next).")})
 
 
 class PaymentPeriod(models.Model):

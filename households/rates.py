@@ -86,4 +86,6 @@ def rates_on(day: date, province_code: int | None = None) -> RatesInForce:
         bhyt_province_shares={group: top_ups[key] for group, key in BHYT_SUPPORT_GROUPS.items() if key in top_ups},
         bhxh_province_shares={group: top_ups[key] for group, key in BHXH_SUPPORT_GROUPS.items() if key in top_ups},
         bhxh_interest_rate=interest,
+        status_valid_years=int(rates[K.STATUS_VALID_YEARS]),
+        average_list_valid_years=int(rates[K.AVERAGE_LIST_VALID_YEARS]),
     )

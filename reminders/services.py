@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 
 from households.contributions import ContributionError, format_vnd
 from households.models import Enrolment
-from households.quotes import renewal_quote
+from households.quotes import cover_for_ladder, renewal_quote
 
 from . import channels
 from .text import COLLECTOR_WIDTH, NAMES_WIDTH, shorten, unaccented
@@ -376,7 +376,7 @@ def renewal_amount(household, day: date) -> int | None:
     or None where the state pays or no rates are in force. The one place reminders ask."""
     try:  # members with their cover in two queries, not one per member
         quote = renewal_quote(household=household, day=day,
-                              members=list(household.members.prefetch_related("enrolments")))
+                              members=list(household.members.prefetch_related(cover_for_ladder(day))))
     except ContributionError:
         return None
     return quote.total if quote else None

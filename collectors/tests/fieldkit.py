@@ -46,10 +46,12 @@ def add_member(household_, name="Trần Văn Bình", born=date(1983, 2, 1), rela
     return MemberFactory(household=household_, full_name=name, date_of_birth=born, relation=relation, **fields)
 
 
-def cover(member, *, ends_in_days: int, scheme=Enrolment.Scheme.BHYT_HOUSEHOLD, months=12, **fields) -> Enrolment:
-    """Cover of `member` ending `ends_in_days` from today (negative: already ended)."""
+def cover(member, *, ends_in_days: int, scheme=Enrolment.Scheme.BHYT_HOUSEHOLD, months=12, coverage_start=None,
+          **fields) -> Enrolment:
+    """Cover of `member` ending `ends_in_days` from today (negative: already ended), of `months` unless
+    `coverage_start` is given."""
     end = today() + timedelta(days=ends_in_days)
-    start = end - timedelta(days=30 * months)
+    start = coverage_start or end - timedelta(days=30 * months)
     status = Enrolment.Status.ACTIVE if end >= today() else Enrolment.Status.LAPSED
     return EnrolmentFactory(member=member, scheme=scheme, coverage_start=start, coverage_end=end, status=status,
                             card_number=member.si_number or "", **fields)

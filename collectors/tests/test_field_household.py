@@ -11,7 +11,7 @@ from django.utils import timezone
 from collectors.models import Payment, Visit
 from collectors.tests import fieldkit as kit
 from households.contributions import format_vnd
-from households.models import Enrolment, Member
+from households.models import Enrolment, Household, Member
 from households.quotes import renewal_quote
 
 pytestmark = pytest.mark.django_db
@@ -150,8 +150,12 @@ def test_the_household_page_shows_each_members_supported_group_with_its_evidence
     # Near-poor beats the farm list in Đắk Lắk (100 % against 60 %): nothing to pay, and why.
     assert "Supported group: near-poor household (%s) · farming, forestry or fishery household of average " \
            "living standard (list of 2025)" % kit.today().year in html
-    assert "Near-poor household: the state and the province pay all of it" in html
-    assert "Renewing health insurance" not in html
+    # Their card still needs renewing, at 0 ₫: each member's support says so (it read "the state and the
+    # province pay all of it" and quoted nothing before).
+    assert "Near-poor household: the state supports 70 % + the province supports 30 % = 113.850 ₫, still to pay " \
+           "0 ₫/month" in html
+    assert "Renewing health insurance for 12 months today costs" in html
+    assert '<p class="total">0 ₫</p>' in html
 
     pupil_home = kit.household(collector, head="Học Sinh")
     kit.add_member(pupil_home, name="Pupil", born=date(2010, 1, 1), relation="child", student=True)
@@ -213,3 +217,12 @@ def test_the_potential_of_a_household_outside_the_area_cannot_be_set(client, col
     assert client.post(reverse("field:potential", args=[elsewhere.pk]), {"potential": "now"}).status_code == 404
     elsewhere.refresh_from_db()
     assert elsewhere.potential == ""
+
+
+def test_the_household_page_says_why_an_outdated_status_gives_no_support(client, collector):
+    stale = kit.household(collector, status="near_poor", head="Cận Nghèo Cũ")
+    Household.objects.filter(pk=stale.pk).update(status_year=2019)
+    html = client.get(reverse("field:household", args=[stale.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Hộ cận nghèo năm 2019: hết hiệu lực" in html
+    assert "Nhóm được hỗ trợ" not in html  # no supported group for her
+    assert '<p class="total">1.366.200 ₫</p>' in html  # 12 × 113,850: the household's 1st member

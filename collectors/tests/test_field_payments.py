@@ -12,7 +12,7 @@ from django.urls import reverse
 from collectors.models import Payment, PaymentLine, Visit
 from collectors.tests import fieldkit as kit
 from households.contributions import format_vnd
-from households.models import ContributionRate, Enrolment, Member
+from households.models import ContributionRate, Enrolment, Member, PaymentPeriod
 from households.quotes import quote_household_payment
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +232,29 @@ def test_every_period_offered_is_one_the_payment_accepts(client, household):
             body = {**choice(household, scheme=scheme, **extra), field: months, "preview": "1"}
             response = client.post(url(household), body, headers={"hx-request": "true"})
             assert "data-total" in response.content.decode(), (scheme, months)
+
+
+def test_a_payment_dated_earlier_is_held_to_the_periods_of_its_day_with_a_message_beside_the_field(client, household):
+    """The lists offer today's periods; a payment dated last year follows last year's rules."""
+    ContributionRate.objects.create(key=ContributionRate.Key.BHXH_FUND_MONTHLY_INTEREST, value=Decimal("0.004"),
+                                    effective_from=kit.today().replace(month=1, day=1))
+    hien = kit.head_of(household)
+    last_year = kit.today().replace(year=kit.today().year - 1, month=12, day=20)
+    body = {**choice(household, scheme="bhxh_tn", members=[hien.pk], income="1500000", paid_on=last_year.isoformat()),
+            "bhxh_months": "24", "receipt_number": "BL-77", "amount": "1", "save": "1"}
+    response = client.post(url(household), body)
+    assert response.status_code == 200 and response.context["quote"] is None
+    assert response.context["form"].errors["bhxh_months"] == [
+        f"On 20/12/{last_year.year} this scheme could be paid for 1, 3, 6, 12 months, not 24 (a payment follows the "
+        "rules in force on the day it was paid): choose one of those, or check the date paid."]
+    htmx = client.post(url(household), {**body, "save": ""}, headers={"hx-request": "true"}).content.decode()
+    assert "Months of voluntary social insurance:</b> On 20/12/" in htmx  # said where the quote would be
+    # A period allowed from today only (a new rule) is refused for a payment dated before it, the same way.
+    PaymentPeriod.objects.create(scheme="bhyt_hgd", months=1, effective_from=kit.today())
+    body = {**choice(household, months="1", paid_on=(kit.today() - timedelta(days=1)).isoformat()), "preview": "1"}
+    errors = client.post(url(household), body).context["form"].errors
+    assert "could be paid for 3, 6, 12 months, not 1" in errors["months"][0]
+    body = {**choice(household, paid_on="2017-06-01"), "preview": "1"}
+    assert client.post(url(household), body).context["form"].errors["paid_on"] == [
+        "No contribution rules were in force on 01/06/2017: check the date paid."]
+    assert not Payment.objects.exists()

@@ -112,8 +112,10 @@ def test_a_member_joining_an_insured_household_pays_at_their_place_in_the_ladder
 
 def test_near_poor_members_pay_nothing_in_dak_lak_the_state_and_the_province_pay_it_all(collector):
     household, members = household_in_area(collector, status=Household.EconomicStatus.NEAR_POOR)
-    assert errors(lambda: pay(collector, household, members[:1], amount=0)) == {"members": [
-        "Y Bhin Niê pays nothing here: Near-poor household: the state and the province pay all of it."]}
+    # Their card is still renewed and listed for the office: a receipt of 0 ₫ (it was refused before).
+    payment = pay(collector, household, members[:1], amount=0)
+    line = payment.lines.get()
+    assert (payment.amount, line.amount, line.support_group, line.monthly_support) == (0, 0, "near_poor", 113_850)
 
 
 def test_members_of_an_average_standard_farm_household_pay_40_percent_outside_the_ladder(collector):
@@ -265,3 +267,36 @@ def test_a_payment_followed_by_its_cancellation_leaves_cover_unchanged(months, p
     assert payment.amount > 0
     cancel_payment(payment=payment, user=collector.user, reason="test")
     assert snapshot(household) == before
+
+
+def test_an_outdated_status_or_list_gives_no_support_and_the_years_it_holds_are_data(collector):
+    """A near-poor status or an average-standard list holds in its own year and the next (the dated row
+    'calendar years it holds' = 2, check): one of 2019 or 2024 gives no support in 2026."""
+    household, (head, spouse, child) = household_in_area(collector, status=Household.EconomicStatus.NEAR_POOR)
+
+    def quoted(**evidence):
+        Household.objects.filter(pk=household.pk).update(**evidence)
+        household.refresh_from_db()
+        return quote_for_collector(collector=collector, household=household, members=[head], scheme="bhyt_hgd",
+                                   months=12, paid_on=TODAY)
+
+    assert quoted(status_year=2025).total == 0  # last year's status: 70 % + 30 %
+    stale = quoted(status_year=2019)
+    assert stale.total == 12 * 113_850  # the head pays as the household's 1st member
+    assert stale.explanation[0] == "Near-poor household of 2019: no longer valid"
+    stale_list = quoted(economic_status="other", status_year=None, average_standard_year=2024)
+    assert stale_list.total == 12 * 113_850
+    assert stale_list.explanation[0] == ("Farming, forestry or fishery household of average living standard "
+                                         "(list of 2024): no longer valid")
+    assert quoted(average_standard_year=2025).total == 12 * 45_540  # 30 % + 30 %: pays 40 %
+    ContributionRate.objects.create(key="average_list_valid_years", value=3, effective_from=date(2026, 1, 1),
+                                    source="test")
+    assert quoted(average_standard_year=2024).total == 12 * 45_540
+
+
+def test_a_poor_status_of_an_earlier_period_no_longer_makes_the_state_pay(collector):
+    household, members = household_in_area(collector, status=Household.EconomicStatus.POOR)
+    assert "insured by the state" in errors(lambda: pay(collector, household, members[:1], amount=0))["members"][0]
+    Household.objects.filter(pk=household.pk).update(status_year=2019)
+    household.refresh_from_db()
+    assert pay(collector, household, members[:1], amount=12 * 113_850).amount == 12 * 113_850

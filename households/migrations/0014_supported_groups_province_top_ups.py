@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import migrations, models
+from django.utils import timezone
 
 DAK_LAK = 66
 DECREE_188 = "Nghị định 188/2025/NĐ-CP (mức hỗ trợ tối thiểu)"
@@ -45,9 +46,17 @@ def seed(apps, schema_editor):
 
 
 def count_moved(apps, schema_editor):
-    """The old rules gave near-poor members a support inside the ladder; they now pay outside it."""
+    """The old rules gave near-poor members a support inside the ladder; they now pay outside it. Children
+    under 6 were never in the ladder (the state insures them), nor was anyone insured by another scheme:
+    they are not counted as moved."""
     Member = apps.get_model("households", "Member")
-    moved = Member.objects.filter(household__economic_status="near_poor").count()
+    today = timezone.localdate()
+    try:
+        six_years_ago = today.replace(year=today.year - 6)
+    except ValueError:  # 29 February
+        six_years_ago = today.replace(year=today.year - 6, day=28)
+    moved = Member.objects.filter(household__economic_status="near_poor", date_of_birth__lte=six_years_ago,
+                                  insured_elsewhere=False).count()
     print(f"\n  {moved} members of near-poor households moved out of the household ladder into the "
           "state-supported near-poor group (evidence: their household's status and year).")
 

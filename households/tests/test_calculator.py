@@ -88,9 +88,11 @@ def test_a_household_quote_names_only_who_still_has_to_pay(staff_client):
     EnrolmentFactory(member=head, coverage_start=date(2026, 6, 1), coverage_end=date(2027, 5, 31))
     EnrolmentFactory(member=spouse, coverage_start=date(2025, 12, 1), coverage_end=date(2026, 11, 30))
     response = calculate(staff_client, scheme="bhyt_hgd", months=12, day="25/11/2026", household="24259000003")
-    # The head, insured for the period, keeps the first place: the spouse pays as the 2nd member.
+    # The head, whose cover began this year, keeps the first place: the spouse pays as the 2nd member.
     assert response.context["total_display"] == "956.340 ₫"  # 79,695 × 12
-    assert head.full_name not in " ".join(response.context["explanation"][:-1])
+    explanation = response.context["explanation"]
+    assert explanation[0] == f"Already paid in 2026, keeping their places in the household's ladder: 1. {head.full_name}"
+    assert head.full_name not in " ".join(explanation[1:])
 
 
 def test_a_commune_officer_cannot_read_another_communes_household_by_its_code(client):

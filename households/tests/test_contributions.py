@@ -704,6 +704,14 @@ def test_bhxh_24_months_ahead_are_discounted_month_by_month():
         "0,4% a month: 6.336.000 ₫ less 281.988 ₫ = 6.054.012 ₫ to pay")
 
 
+def test_bhxh_missing_months_without_the_years_interest_rate_are_refused_saying_so_not_more_than_12_months():
+    # 3 missing months: the old message spoke of "more than 12 months".
+    message = error_message(quote_bhxh_voluntary, RATES_2026, 1_500_000, "other", 3, mode=MISSING)
+    assert message == ("3 missing months paid at once carry interest at the fund's average monthly interest rate "
+                       "for 2025, which is not entered yet: add the contribution rate “BHXH voluntary: the fund's "
+                       "average monthly interest rate of the year before” in force from 01/01/2026.")
+
+
 def test_bhxh_missing_months_paid_at_once_carry_interest():
     quote = quote_bhxh_voluntary(replace(RATES_2026, bhxh_interest_rate=INTEREST), 1_500_000, "other", 12,
                                  mode=MISSING)
@@ -714,5 +722,7 @@ def test_bhxh_missing_months_paid_at_once_carry_interest():
 
 def test_bhxh_more_than_12_months_without_the_years_interest_rate_is_refused_naming_the_row():
     message = error_message(quote_bhxh_voluntary, RATES_2026, 1_500_000, "other", 24)
-    assert "fund's average monthly interest rate for 2025" in message and "from 01/01/2026" in message
+    assert message == ("24 months paid ahead at once are discounted at the fund's average monthly interest rate for "
+                       "2025, which is not entered yet: add the contribution rate “BHXH voluntary: the fund's average "
+                       "monthly interest rate of the year before” in force from 01/01/2026.")
     assert quote_bhxh_voluntary(RATES_2026, 1_500_000, "other", 12).total_payable == 12 * 264_000

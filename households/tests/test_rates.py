@@ -1,6 +1,6 @@
 """The dated rules seeded from RULES.md give the official figures on each date."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -104,7 +104,7 @@ def test_quote_command_prints_the_breakdown_and_the_total():
      "choose an amount from 1.500.000 ₫ to 50.600.000 ₫"),
     (["bhyt", "--members", "0", "--months", "3"], "--members must be 1 or more, or 0 with at least one --with."),
     (["bhxh", "--income", "1500000", "--group", "other", "--months", "24", "--date", "2026-11-25"],
-     "needs the fund's average monthly interest rate for 2025"),
+     "24 months paid ahead at once are discounted at the fund's average monthly interest rate for 2025"),
 ])
 def test_quote_command_refuses_what_the_rules_do_not_allow(args, message):
     with pytest.raises(CommandError, match=message):
@@ -121,6 +121,8 @@ def test_the_migration_says_how_many_members_moved_out_of_the_ladder(capsys):
     near_poor = HouseholdFactory(economic_status="near_poor", status_year=2026)
     MemberFactory(household=near_poor, relation="head")
     MemberFactory(household=near_poor)
+    # A child under 6 was never in the ladder (the state insures them): not moved, not counted.
+    MemberFactory(household=near_poor, relation="child", date_of_birth=date.today() - timedelta(days=2 * 365))
     MemberFactory(household=HouseholdFactory(), relation="head")
     importlib.import_module("households.migrations.0014_supported_groups_province_top_ups").count_moved(apps, None)
     assert "2 members of near-poor households moved out of the household ladder" in capsys.readouterr().out
