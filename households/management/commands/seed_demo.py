@@ -1,10 +1,11 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from households.demo import DemoWorld
+from households.imports import insert
 from households.models import Commune, Enrolment, Household, Member, Village
 from households.rates import rates_on
 from households.text import search_key
@@ -82,28 +83,27 @@ class Command(BaseCommand):
             by_commune[village.commune_id].append(village)
         return by_commune
 
-    def _insert(self, batch, totals):
-        if connection.vendor == "postgresql":
-            self._copy(batch, totals)
-        else:
-            self._bulk_create(batch, totals)
-
     @transaction.atomic
-    def _bulk_create(self, batch, totals):
-        Household.objects.bulk_create([household for household, _ in batch])
+    def _insert(self, batch, totals):
+        """Households, members and cover in three set-based writes: COPY on
+        PostgreSQL (a million households), bulk_create elsewhere. Every column
+        of each model is written, so a field added later needs no change here."""
+        households = [household for household, _ in batch]
+        insert(Household, households)
         members, drafts = [], []
         for household, people in batch:
             for person in people:
                 members.append(Member(
-                    household=household, full_name=person.full_name, date_of_birth=person.date_of_birth,
-                    sex=person.sex, ethnicity=person.ethnicity, relation=person.relation,
-                    citizen_id=person.citizen_id, si_number=person.si_number, phone=person.phone,
+                    household=household, full_name=person.full_name, search_key=search_key(person.full_name),
+                    date_of_birth=person.date_of_birth, sex=person.sex, ethnicity=person.ethnicity,
+                    relation=person.relation, citizen_id=person.citizen_id, si_number=person.si_number,
+                    phone=person.phone,
                 ))
                 drafts.append(person)
-        Member.objects.bulk_create(members, batch_size=2_000)
+        insert(Member, members)
         enrolments = [Enrolment(member=member, **fields)
                       for member, person in zip(members, drafts) for fields in person.enrolments]
-        Enrolment.objects.bulk_create(enrolments, batch_size=2_000)
+        insert(Enrolment, enrolments)
         self._count(totals, batch, len(members), len(enrolments))
 
     @staticmethod
@@ -111,41 +111,3 @@ class Command(BaseCommand):
         totals["households"] += len(batch)
         totals["members"] += members
         totals["enrolments"] += enrolments
-
-    @transaction.atomic
-    def _copy(self, batch, totals):
-        """PostgreSQL: the same rows through COPY, several times faster than
-        INSERTs at a million households (the quick start's SQLite uses bulk_create)."""
-        now = timezone.now()
-        household_ids = _reserve_ids(Household, len(batch))
-        people = [(household_id, person) for household_id, (_, persons) in zip(household_ids, batch)
-                  for person in persons]
-        member_ids = _reserve_ids(Member, len(people))
-        _copy_rows(Household, ["id", "code", "commune_id", "village_id", "address", "phone", "economic_status",
-                               "status_year", "created_at", "updated_at"],
-                   ((hid, h.code, h.commune_id, h.village_id, h.address, h.phone, h.economic_status, h.status_year,
-                     now, now) for hid, (h, _) in zip(household_ids, batch)))
-        _copy_rows(Member, ["id", "household_id", "full_name", "search_key", "date_of_birth", "sex", "ethnicity",
-                            "relation", "citizen_id", "si_number", "phone", "created_at", "updated_at"],
-                   ((mid, hid, p.full_name, search_key(p.full_name), p.date_of_birth, p.sex, p.ethnicity, p.relation,
-                     p.citizen_id, p.si_number, p.phone, now, now) for mid, (hid, p) in zip(member_ids, people)))
-        enrolments = [(mid, e["scheme"], e["card_number"], e["coverage_start"], e["coverage_end"], e["status"],
-                       e["monthly_amount"], now, now) for mid, (_, p) in zip(member_ids, people) for e in p.enrolments]
-        _copy_rows(Enrolment, ["member_id", "scheme", "card_number", "coverage_start", "coverage_end", "status",
-                               "monthly_amount", "created_at", "updated_at"], enrolments)
-        self._count(totals, batch, len(people), len(enrolments))
-
-
-def _reserve_ids(model, count):
-    """`count` ids from the table's own sequence, so later inserts never collide."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [model._meta.db_table, count])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy_rows(model, columns, rows):
-    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
