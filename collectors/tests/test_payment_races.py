@@ -3,12 +3,10 @@ each extends cover from the end the one before left, or is refused; never
 charged twice for one extension, never a 500. Real concurrency: threads with
 their own PostgreSQL connections, on committed data."""
 
-import importlib
 import threading
 from datetime import date, timedelta
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -18,7 +16,7 @@ from collectors.services import record_payment_with_visit
 from collectors.tests.factories import AssignmentFactory, CollectorFactory
 from households.contributions import period_end
 from households.models import Enrolment, Household, Member
-from households.tests.factories import EnrolmentFactory, HouseholdFactory, MemberFactory
+from households.tests.factories import EnrolmentFactory, HouseholdFactory, MemberFactory, seed_rules_of_law
 
 pytestmark = [pytest.mark.postgres]
 
@@ -29,8 +27,7 @@ TODAY = date(2026, 11, 25)
 def rules_of_law(transactional_db, monkeypatch):
     """The dated rates the migrations seed (a transactional test empties every table)."""
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
-    for name in ("0005_seed_rules_of_law", "0014_supported_groups_province_top_ups"):
-        importlib.import_module(f"households.migrations.{name}").seed(apps, None)
+    seed_rules_of_law()
 
 
 @pytest.fixture

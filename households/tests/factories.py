@@ -1,3 +1,4 @@
+import importlib
 from datetime import date, timedelta
 
 import factory
@@ -56,3 +57,20 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     coverage_end = factory.LazyAttribute(lambda o: o.coverage_start + timedelta(days=364))
     status = Enrolment.Status.ACTIVE
     monthly_amount = 113_850
+
+
+def seed_rules_of_law():
+    """Put back the dated rates and reference amounts that the households
+    migrations seed (each migration's `seed`, in order): a transactional or
+    live-server test's database is emptied between tests. A migration that
+    seeds more rules later is picked up without a change here."""
+    import pkgutil
+
+    from django.apps import apps
+
+    import households.migrations
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(households.migrations.__path__)):
+        seed = getattr(importlib.import_module(f"households.migrations.{module}"), "seed", None)
+        if seed is not None:
+            seed(apps, None)

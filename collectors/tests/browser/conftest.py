@@ -1,13 +1,12 @@
 """Playwright driving Debian's Chromium at a cheap phone's size (360×740)
 against pytest-django's live server (static files served too)."""
 
-import importlib
 import os
 
 import pytest
-from django.apps import apps
 
 from conftest import CHROMIUM
+from households.tests.factories import seed_rules_of_law
 
 # Playwright's sync API runs an event loop in this thread; the tests still
 # read the database synchronously between steps.
@@ -36,8 +35,7 @@ def chromium():
 def rules_of_law(transactional_db):
     """The dated rates a migration seeds: a live-server test's database is
     emptied between tests, so put them back."""
-    for name in ("0005_seed_rules_of_law", "0014_supported_groups_province_top_ups"):
-        importlib.import_module(f"households.migrations.{name}").seed(apps, None)
+    seed_rules_of_law()
 
 
 @pytest.fixture
