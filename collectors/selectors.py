@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.contributions import ContributionError
+from households.ethnicity import KINH
 from households.models import Enrolment, Household, Member, Village
 from households.quotes import (
     RENEWAL_DUE_WITHIN_DAYS,
@@ -26,6 +27,7 @@ from households.quotes import (
     latest_cover,
     outdated_evidence,
     renewal_quote,
+    social_pension_holds,
     state_covered_reason,
     support_evidence,
     support_line,
@@ -189,7 +191,7 @@ def _latest_visit(field: str):
     return Subquery(Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at", "-pk").values(field)[:1])
 
 
-def _ranked_households(collector: Collector, area, on: date, limit: int) -> list[tuple[tuple, int]]:
+def _ranked_households(collector: Collector, area, on: date, limit: int, rates=None) -> list[tuple[tuple, int]]:
     """(sort key, household id) of the `limit` most urgent households of each
     kind; merging them gives the exact top `limit` overall. Each kind is read
     in the order of an index, ties broken by a row id, and the keys below keep
@@ -216,11 +218,11 @@ def _ranked_households(collector: Collector, area, on: date, limit: int) -> list
     )
     # Prospects the collector judged (a few of the area: the partial index on potential), by what they said;
     # then the others in the index's order.
-    judged = _prospect_households(area, on).filter(JUDGED)
+    judged = _prospect_households(area, on, rates).filter(JUDGED)
     judged = list(judged.annotate(bucket=_prospect_bucket(on)).order_by("bucket", "potential_return_month", "pk")
                   .values_list("bucket", "pk")[:limit])
     unjudged = (
-        _prospect_households(area, on).exclude(JUDGED)
+        _prospect_households(area, on, rates).exclude(JUDGED)
         .order_by("commune_id", "village_id", "code")
         .values_list("pk", flat=True)[:limit]
     )
@@ -250,7 +252,18 @@ def _insured_without_digital_id(on: date):
     return Q(vssid_installed=False, vneid_level2=False) & Q(Exists(covered))
 
 
-def _uninsured(on: date):
+def _state_paid(on: date, rates) -> Q:
+    """Members the state insures for who they are or where they live (as
+    state_covered_reason says): ethnic-minority people of a disadvantaged
+    area, and people on a social pension from the age in force."""
+    paid = Q(household__commune__disadvantaged_area=True) & ~Q(ethnicity=KINH)
+    age = rates.social_pension_state_paid_age if rates is not None else None
+    if age is not None:
+        paid |= Q(social_pension_since__lte=on.year, date_of_birth__lte=_years_before(on, age))
+    return paid
+
+
+def _uninsured(on: date, rates=None):
     """Members who pay their own health insurance and have none, not even lapsed
     recently (those are already due)."""
     start, _end = _due_window(on)
@@ -258,7 +271,7 @@ def _uninsured(on: date):
         member_id=OuterRef("pk"), scheme=Enrolment.Scheme.BHYT_HOUSEHOLD, coverage_end__gte=start
     ).exclude(status=Enrolment.Status.CANCELLED)
     return (Q(date_of_birth__lte=_years_before(on, STATE_COVERED_UNDER_AGE), insured_elsewhere=False)
-            & ~Q(Exists(recent_cover)))
+            & ~_state_paid(on, rates) & ~Q(Exists(recent_cover)))
 
 
 # Prospects the collector said something about: could pay now / later / not now, or a month to come back.
@@ -278,13 +291,13 @@ def _prospect_bucket(on: date):
                 default=LATER_BUCKET, output_field=IntegerField())
 
 
-def _prospect_households(area, on: date):
+def _prospect_households(area, on: date, rates=None):
     """Households that could afford cover (not poor: the state insures those)
     with a member who has none, not approached recently, not moved away, and
     not judged "not now" before their month to come back. A household whose
     month has come is brought back even if visited lately, unless visited
     this month already."""
-    uninsured_member = Member.objects.filter(_uninsured(on), household_id=OuterRef("pk"))
+    uninsured_member = Member.objects.filter(_uninsured(on, rates), household_id=OuterRef("pk"))
     recent_visit = Visit.objects.filter(
         household_id=OuterRef("pk"), visited_at__gte=_start_of_day(on - timedelta(days=PROSPECT_REST_DAYS))
     )
@@ -309,7 +322,7 @@ def _members_with_cover(on: date):
     return Prefetch("members", queryset=Member.objects.prefetch_related(cover_for_ladder(on)))
 
 
-def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
+def _dues(household: Household, collector: Collector, on: date, rates=None) -> list[Due]:
     """The reasons to visit, from data already loaded (no query)."""
     start, end = _due_window(on)
     six_years_ago = _years_before(on, STATE_COVERED_UNDER_AGE)
@@ -329,7 +342,7 @@ def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
                     cover.monthly_amount)
         if (household.economic_status != Household.EconomicStatus.POOR and member.date_of_birth <= six_years_ago
                 and (bhyt is None or bhyt.coverage_end < start)
-                and not member.insured_elsewhere):
+                and not member.insured_elsewhere and not _state_paid_member(member, household, on, rates)):
             add(PROSPECT, Enrolment.Scheme.BHYT_HOUSEHOLD, member)
         if not (member.vssid_installed or member.vneid_level2) and any(
                 e.coverage_start <= on <= e.coverage_end and e.status != Enrolment.Status.CANCELLED
@@ -341,6 +354,12 @@ def _dues(household: Household, collector: Collector, on: date) -> list[Due]:
         listed.append(Due(FOLLOW_UP, household.last_follow_up_on, (household.last_follow_up_on - on).days))
     later = {PROSPECT: 1, DIGITAL_ID: 2}
     return sorted(listed, key=lambda d: (later.get(d.kind, 0), d.day or date.max))
+
+
+def _state_paid_member(member: Member, household: Household, on: date, rates) -> bool:
+    """_state_paid, from data already loaded (the household's commune is selected with it)."""
+    return ((member.ethnicity != KINH and household.commune.disadvantaged_area)
+            or (rates is not None and social_pension_holds(member, on, rates)))
 
 
 def _renewal_for(household: Household, dues: list[Due], on: date, rates) -> object | None:
@@ -376,10 +395,10 @@ def today_list(collector: Collector, area, *, on: date, page: int = 1) -> TodayP
     TODAY_PAGE_SIZE households grouped by village."""
     page = max(page, 1)
     wanted = TODAY_PAGE_SIZE * page
-    ranked = _ranked_households(collector, area, on, wanted + 1)
+    rates = rates_or_none(on)  # before the ranking: who the state insures depends on the rules in force
+    ranked = _ranked_households(collector, area, on, wanted + 1, rates)
     chosen = [household_id for _key, household_id in ranked[wanted - TODAY_PAGE_SIZE:wanted]]
     households = {h.pk: h for h in _with_cover_and_last_visit(area.filter(pk__in=chosen), on)}
-    rates = rates_or_none(on)
     reminders = reminder_states(chosen, on=on)
     villages: dict[str, list[TodayLine]] = {}
     for household_id in chosen:
@@ -400,7 +419,7 @@ def _with_cover_and_last_visit(households, on: date):
 
 
 def _line(household: Household, collector: Collector, on: date, rates, reminder=None) -> TodayLine:
-    dues = _dues(household, collector, on)
+    dues = _dues(household, collector, on, rates)
     bhxh_monthly = sum(d.monthly_amount for d in dues if d.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
                        and d.kind != PROSPECT)
     return TodayLine(household, dues, _renewal_for(household, dues, on, rates), bhxh_monthly, reminder, on)

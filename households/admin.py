@@ -197,7 +197,7 @@ class VillageInline(admin.TabularInline):
 class CommuneAdmin(RegistryImportExportMixin, admin.ModelAdmin):
     resource_classes = [CommuneResource]
     list_display = ["name", "code", "kind", "province_code"]
-    list_filter = ["kind", "province_code"]
+    list_filter = ["kind", "province_code", "disadvantaged_area", "left_disadvantaged_area", "poor_commune", "island"]
     search_fields = ["name", "code"]
     inlines = [VillageInline]
 
@@ -229,7 +229,7 @@ class MemberInline(PersonalDataMixin, admin.TabularInline):
     model = Member
     extra = 0
     fields = ["full_name", "relation", "date_of_birth", "sex", "ethnicity", "citizen_id", "si_number", "phone",
-              "student", "insured_elsewhere"]
+              "student", "insured_elsewhere", "social_pension_since"]
     show_change_link = True
 
 

@@ -63,6 +63,8 @@ class RatesInForce:
     # Calendar years a poor or near-poor status, and an average-living-standard list, hold (counting their own).
     status_valid_years: int = 2
     average_list_valid_years: int = 2
+    # From this age a member on a monthly social pension is insured by the state (None: nobody on that ground).
+    social_pension_state_paid_age: int | None = 75
 
 
 HOUSEHOLD_GROUP = "household"  # pays on the ladder
@@ -185,6 +187,8 @@ def group_label(group: str) -> str:
         "student": _("pupil or student"),
         "agri_average": _("farming, forestry or fishery household of average living standard"),
         "ethnic_minority_exited": _("ethnic minority of a commune no longer disadvantaged"),
+        "near_poor_poor_commune": _("near-poor household of a poor commune"),
+        "island": _("living in an island commune or special zone"),
     }
     return labels.get(group, group)  # groups added by the province show their key
 

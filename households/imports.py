@@ -534,10 +534,14 @@ HOUSEHOLD_SPEC = TableSpec([
            aliases=("hssv", "hoc sinh sinh vien"), example="no", example_vi="không"),
     Column("insured_elsewhere", gettext_lazy("insured by another scheme"), "Có BHYT khác",
            aliases=("bhyt khac", "co the bhyt khac"), example="no", example_vi="không"),
+    Column("social_pension_since", gettext_lazy("social pension since (year)"),
+           "Năm hưởng trợ cấp xã hội hằng tháng",
+           aliases=("tro cap xa hoi hang thang", "nam huong tro cap xa hoi", "social pension"), example=""),
 ], name=gettext_lazy("households with members"))
 
 _MEMBER_FIELDS = ["household", "full_name", "search_key", "date_of_birth", "sex", "ethnicity", "relation",
-                  "citizen_id", "si_number", "phone", "student", "insured_elsewhere", "updated_at"]
+                  "citizen_id", "si_number", "phone", "student", "insured_elsewhere", "social_pension_since",
+                  "updated_at"]
 _HOUSEHOLD_FIELDS = ["commune", "village", "address", "economic_status", "status_year", "average_standard_year",
                      "updated_at"]
 
@@ -605,6 +609,7 @@ class _Row:
     average_standard_year: int | None = None
     student: bool | None = None
     insured_elsewhere: bool | None = None
+    social_pension_since: int | None = None
     citizen_id: str | None = None
     si_number: str | None = None
     phone: str | None = None
@@ -751,6 +756,7 @@ class _HouseholdImport:
             "average_standard_year": parse_year,
             "student": parse_yes_no,
             "insured_elsewhere": parse_yes_no,
+            "social_pension_since": parse_year,
         }
         return [(column, cleaners[column.key]) for column in HOUSEHOLD_SPEC.columns]
 
@@ -951,7 +957,8 @@ class _HouseholdImport:
                     household=household, full_name=row.full_name, date_of_birth=row.date_of_birth, sex=row.sex,
                     ethnicity=row.ethnicity or KINH, citizen_id=row.citizen_id, si_number=row.si_number,
                     phone=row.phone, relation=Member.Relation.HEAD if row.is_head else Member.Relation.OTHER,
-                    student=bool(row.student), insured_elsewhere=bool(row.insured_elsewhere)))
+                    student=bool(row.student), insured_elsewhere=bool(row.insured_elsewhere),
+                    social_pension_since=row.social_pension_since))
             elif self.update_member(row.member, row, household):
                 self.changed_members.append(row.member)
             else:
@@ -984,7 +991,7 @@ class _HouseholdImport:
     @staticmethod
     def update_member(member: Member, row: _Row, household: Household) -> bool:
         fields = ("household_id", "full_name", "date_of_birth", "sex", "ethnicity", "relation", "citizen_id",
-                  "si_number", "phone", "student", "insured_elsewhere")
+                  "si_number", "phone", "student", "insured_elsewhere", "social_pension_since")
         before = tuple(getattr(member, name) for name in fields)
         moved = household.pk is None or household.pk != member.household_id
         member.household = household
@@ -993,7 +1000,7 @@ class _HouseholdImport:
         for name in ("ethnicity", "citizen_id", "si_number", "phone"):
             if getattr(row, name):
                 setattr(member, name, getattr(row, name))
-        for name in ("student", "insured_elsewhere"):
+        for name in ("student", "insured_elsewhere", "social_pension_since"):
             if getattr(row, name) is not None:
                 setattr(member, name, getattr(row, name))
         if row.is_head:

@@ -44,11 +44,48 @@ class Commune(models.Model):
         help_text=_("The commune has left the list of disadvantaged areas: its ethnic-minority residents get the "
                     "province's health-insurance top-up for them (Đắk Lắk: +15 %) (check)."),
     )
+    # Evidence of the groups the state pays for or supports more, by where people live (RULES.md).
+    disadvantaged_area = models.BooleanField(
+        _("disadvantaged area (vùng có điều kiện kinh tế - xã hội đặc biệt khó khăn)"), default=False,
+        db_default=False,
+        help_text=_("The commune is still on the list of disadvantaged areas: the state pays the health insurance "
+                    "of its ethnic-minority residents (Law on Health Insurance, Art. 12). A commune is either "
+                    "still disadvantaged or has left the list, not both."),
+    )
+    poor_commune = models.BooleanField(
+        _("poor commune (xã nghèo)"), default=False, db_default=False,
+        help_text=_("Near-poor residents get the central share set for near-poor members of a poor commune "
+                    "(100 % from 15/08/2025, Decree 188/2025/NĐ-CP: see Contribution rates)."),
+    )
+    island = models.BooleanField(
+        _("island commune (xã đảo)"), default=False, db_default=False,
+        help_text=_("Residents get the state support for voluntary social insurance set for island communes and "
+                    "special zones (50 % from 01/07/2025, Decree 159/2025/NĐ-CP). Special zones (đặc khu) get it "
+                    "without this mark."),
+    )
 
     class Meta:
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(disadvantaged_area=True, left_disadvantaged_area=True),
+                name="commune_disadvantaged_or_left",
+                violation_error_message=_("A commune is either still a disadvantaged area or no longer one, "
+                                          "not both."),
+            ),
+        ]
+
+    @property
+    def island_or_special_zone(self) -> bool:
+        return self.island or self.kind == self.Kind.DAC_KHU
+
+    def clean(self):
+        if self.disadvantaged_area and self.left_disadvantaged_area:
+            raise ValidationError({"disadvantaged_area": _(
+                "A commune is either still a disadvantaged area or no longer one, not both: untick "
+                "“no longer a disadvantaged area” first.")})
 
     def __str__(self):
         return self.name
@@ -234,6 +271,11 @@ class Member(models.Model):
         help_text=_("Has health insurance through an employer, a pension, the state budget or another group: "
                     "not counted in the household and pays nothing here."),
     )
+    social_pension_since = models.PositiveSmallIntegerField(
+        _("receives a social pension (trợ cấp xã hội hằng tháng) since"), null=True, blank=True,
+        help_text=_("Year the monthly social pension was granted, from the commune's decision; empty if none. "
+                    "From the age set under Contribution rates (75), the state pays their health insurance."),
+    )
     # Since 2026-02-13 the health-insurance card is electronic (RULES.md): to show it the
     # person needs the VssID app or a level-2 VNeID account; collectors help set them up.
     vssid_installed = models.BooleanField(_("VssID installed"), default=False, db_default=False)
@@ -417,6 +459,8 @@ class ContributionRate(models.Model):
             "BHYT: state support for farming households of average living standard")
         BHYT_SUPPORT_ETHNIC_MINORITY_EXITED = "bhyt_support_ethnic_minority_exited", _(
             "BHYT: support for ethnic-minority people of communes no longer disadvantaged")
+        BHYT_SUPPORT_NEAR_POOR_POOR_COMMUNE = "bhyt_support_near_poor_poor_commune", _(
+            "BHYT: state support for near-poor members living in a poor commune")
         BHXH_RATE = "bhxh_rate", _("BHXH voluntary: share of the chosen income")
         BHXH_INCOME_MAX_MULTIPLE = "bhxh_income_max_multiple", _(
             "BHXH voluntary: highest income, as a multiple of the base salary")
@@ -424,6 +468,8 @@ class ContributionRate(models.Model):
         BHXH_SUPPORT_NEAR_POOR = "bhxh_support_near_poor", _("BHXH voluntary: state support, near-poor households")
         BHXH_SUPPORT_ETHNIC_MINORITY = "bhxh_support_ethnic_minority", _(
             "BHXH voluntary: state support, ethnic minorities")
+        BHXH_SUPPORT_ISLAND = "bhxh_support_island", _(
+            "BHXH voluntary: state support, people living in island communes or special zones")
         BHXH_SUPPORT_OTHER = "bhxh_support_other", _("BHXH voluntary: state support, everyone else")
         BHXH_SUPPORT_MAX_YEARS = "bhxh_support_max_years", _(
             "BHXH voluntary: years of state support per person, at most")
@@ -434,12 +480,16 @@ class ContributionRate(models.Model):
             "Poor or near-poor status: calendar years it holds, counting the year it was certified for")
         AVERAGE_LIST_VALID_YEARS = "average_list_valid_years", _(
             "Average-living-standard list: calendar years it holds, counting the list's year")
+        SOCIAL_PENSION_STATE_PAID_AGE = "social_pension_state_paid_age", _(
+            "Social pension: age from which the state pays the health insurance")
 
+    # Groups that exist only from the date of their first row: before it they do not apply (no error).
+    OPTIONAL_KEYS = frozenset({Key.BHYT_SUPPORT_NEAR_POOR_POOR_COMMUNE, Key.BHXH_SUPPORT_ISLAND})
     # Support shares a province may top up (a row with its province code); the others are central only.
     SUPPORT_KEYS = frozenset({
         Key.BHYT_SUPPORT_NEAR_POOR, Key.BHYT_SUPPORT_STUDENT, Key.BHYT_SUPPORT_AGRI_AVERAGE,
-        Key.BHYT_SUPPORT_ETHNIC_MINORITY_EXITED, Key.BHXH_SUPPORT_POOR, Key.BHXH_SUPPORT_NEAR_POOR,
-        Key.BHXH_SUPPORT_ETHNIC_MINORITY, Key.BHXH_SUPPORT_OTHER,
+        Key.BHYT_SUPPORT_ETHNIC_MINORITY_EXITED, Key.BHYT_SUPPORT_NEAR_POOR_POOR_COMMUNE, Key.BHXH_SUPPORT_POOR,
+        Key.BHXH_SUPPORT_NEAR_POOR, Key.BHXH_SUPPORT_ISLAND, Key.BHXH_SUPPORT_ETHNIC_MINORITY, Key.BHXH_SUPPORT_OTHER,
     })
     CENTRAL = 0
 
@@ -448,7 +498,8 @@ class ContributionRate(models.Model):
         _("province"), default=CENTRAL,
         help_text=_("0 for the central rule, for the whole country. A province code (66 = Đắk Lắk) for that "
                     "province's own top-up on a support share, added to the central share (together never "
-                    "above 100 %)."),
+                    "above 100 %). No Đắk Lắk top-up for voluntary social insurance (BHXH tự nguyện) was found "
+                    "(check)."),
     )
     value = models.DecimalField(
         _("value"), max_digits=9, decimal_places=6,
@@ -457,7 +508,8 @@ class ContributionRate(models.Model):
                     "before (0.004 for 0.4 % a month); lump sums of voluntary social insurance paid for more "
                     "than 12 months are refused until it is entered. The years a poor or near-poor status or an "
                     "average-living-standard list holds are whole years counting its own: 2 = its year and the "
-                    "next, as lists approved at a year's end serve the year after (check)."),
+                    "next, as lists approved at a year's end serve the year after (check). The social pension's "
+                    "age is whole years (75)."),
     )
     effective_from = models.DateField(_("in force from"))
     source = models.CharField(_("legal source"), max_length=200, blank=True,
@@ -486,6 +538,9 @@ class ContributionRate(models.Model):
         if (self.key in (self.Key.STATUS_VALID_YEARS, self.Key.AVERAGE_LIST_VALID_YEARS) and self.value is not None
                 and (self.value < 1 or self.value != int(self.value))):
             raise ValidationError({"value": _("Enter a whole number of years, 1 or more (2: its year and the next).")})
+        if (self.key == self.Key.SOCIAL_PENSION_STATE_PAID_AGE and self.value is not None
+                and (self.value < 1 or self.value != int(self.value))):
+            raise ValidationError({"value": _("Enter an age in whole years, such as 75.")})
 
 
 class PaymentPeriod(models.Model):

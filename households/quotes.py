@@ -80,13 +80,17 @@ def bhyt_support_groups(member: Member, household: Household, day: date,
     `household.commune` for the commune's classification: select it with the
     household when quoting many."""
     groups = []
+    commune = household.commune
     if household.economic_status == Household.EconomicStatus.NEAR_POOR and status_holds(household, day, rates):
         groups.append("near_poor")
+        # Its own central share (100 % since Decree 188/2025), where a row for it is in force.
+        if commune.poor_commune and (rates is None or "near_poor_poor_commune" in rates.bhyt_support_shares):
+            groups.append("near_poor_poor_commune")
     if average_list_holds(household, day, rates):
         groups.append("agri_average")
     if member.student:
         groups.append("student")
-    if member.ethnicity != KINH and household.commune.left_disadvantaged_area:
+    if member.ethnicity != KINH and commune.left_disadvantaged_area:
         groups.append("ethnic_minority_exited")
     return tuple(groups)
 
@@ -111,7 +115,7 @@ def support_evidence(member: Member, household: Household, day: date,
     shown = []
     for group in bhyt_support_groups(member, household, day, rates):
         label = rules.group_label(group)
-        if group == "near_poor":
+        if group in ("near_poor", "near_poor_poor_commune"):
             label = f"{label} ({household.status_year})"
         elif group == "agri_average":
             label = _("%(group)s (list of %(year)s)") % {"group": label, "year": household.average_standard_year}
@@ -132,9 +136,28 @@ def state_covered_reason(member: Member, household: Household, day: date,
         return _("members of poor households are insured by the state")
     if age_on(member, day) < STATE_COVERED_UNDER_AGE:
         return _("children under 6 are insured by the state")
+    if social_pension_holds(member, day, rates):
+        return _("people %(age)s and over on a monthly social pension are insured by the state") % {
+            "age": _pension_age(rates)}
+    if member.ethnicity != KINH and household.commune.disadvantaged_area:
+        return _("ethnic-minority people living in a disadvantaged area are insured by the state")
     if member.insured_elsewhere:
         return _("insured by another scheme")
     return None
+
+
+def _pension_age(rates: RatesInForce | None) -> int | None:
+    if rates is None:
+        return RatesInForce.__dataclass_fields__["social_pension_state_paid_age"].default
+    return rates.social_pension_state_paid_age
+
+
+def social_pension_holds(member: Member, day: date, rates: RatesInForce | None = None) -> bool:
+    """Whether the member, on a monthly social pension granted by `day`, is old
+    enough on `day` for the state to pay their health insurance."""
+    age = _pension_age(rates)
+    return (member.social_pension_since is not None and member.social_pension_since <= day.year
+            and age is not None and age_on(member, day) >= age)
 
 
 def support_line(member: Member, household: Household, rates: RatesInForce) -> str | None:
@@ -157,12 +180,21 @@ def paying_members(household: Household, members, day: date, rates: RatesInForce
 
 
 def bhxh_support_group(member: Member, household: Household, rates: RatesInForce) -> str:
-    """The one support group that applies on `rates.on`: the highest of them."""
+    """The one support group that applies on `rates.on`: of those the member's
+    evidence puts them in, the one with the highest share (central plus the
+    province's) in force; on a tie, the first named here."""
+    groups = []
     if status_holds(household, rates.on, rates):
-        return household.economic_status  # "poor" or "near_poor"
+        groups.append(household.economic_status)  # "poor" or "near_poor"
+    if household.commune.island_or_special_zone:
+        groups.append("island")
     if member.ethnicity != KINH:
-        return "ethnic_minority"
-    return "other"
+        groups.append("ethnic_minority")
+    groups.append("other")
+    shares = rates.bhxh_support_shares
+    in_force = [g for g in groups if g in shares]  # a group whose row is not in force yet does not apply
+    return max(in_force, key=lambda g: (min(shares[g] + rates.bhxh_province_shares.get(g, 0), 1),
+                                        -in_force.index(g)))
 
 
 def ladder_order(members: Sequence[Member]) -> list[Member]:

@@ -16,10 +16,12 @@ BHYT_SUPPORT_GROUPS = {
     "student": K.BHYT_SUPPORT_STUDENT,
     "agri_average": K.BHYT_SUPPORT_AGRI_AVERAGE,
     "ethnic_minority_exited": K.BHYT_SUPPORT_ETHNIC_MINORITY_EXITED,
+    "near_poor_poor_commune": K.BHYT_SUPPORT_NEAR_POOR_POOR_COMMUNE,
 }
 BHXH_SUPPORT_GROUPS = {
     "poor": K.BHXH_SUPPORT_POOR,
     "near_poor": K.BHXH_SUPPORT_NEAR_POOR,
+    "island": K.BHXH_SUPPORT_ISLAND,
     "ethnic_minority": K.BHXH_SUPPORT_ETHNIC_MINORITY,
     "other": K.BHXH_SUPPORT_OTHER,
 }
@@ -60,7 +62,8 @@ def rates_on(day: date, province_code: int | None = None) -> RatesInForce:
         periods[scheme].append(months)
 
     missing = [label for kind, label in ReferenceAmount.Kind.choices if kind not in amounts]
-    missing += [label for key, label in K.choices if key not in rates and key != K.BHXH_FUND_MONTHLY_INTEREST]
+    missing += [label for key, label in K.choices if key not in rates and key != K.BHXH_FUND_MONTHLY_INTEREST
+                and key not in ContributionRate.OPTIONAL_KEYS]
     if missing:
         raise ContributionError(
             _("No rule in force on %(day)s for: %(missing)s. Add it under Reference amounts or Contribution rates.")
@@ -75,11 +78,12 @@ def rates_on(day: date, province_code: int | None = None) -> RatesInForce:
         bhyt_rate=rates[K.BHYT_RATE],
         bhyt_ladder=(Decimal(1), rates[K.BHYT_LADDER_2], rates[K.BHYT_LADDER_3], rates[K.BHYT_LADDER_4], rates[K.BHYT_LADDER_5]),
         bhyt_periods=tuple(periods[Enrolment.Scheme.BHYT_HOUSEHOLD]),
-        bhyt_support_shares={group: rates[key] for group, key in BHYT_SUPPORT_GROUPS.items()},
+        # A group whose first row is later than `day` (OPTIONAL_KEYS) does not apply yet.
+        bhyt_support_shares={group: rates[key] for group, key in BHYT_SUPPORT_GROUPS.items() if key in rates},
         bhxh_rate=rates[K.BHXH_RATE],
         bhxh_income_min=poverty_line,
         bhxh_income_max=int(base_salary * rates[K.BHXH_INCOME_MAX_MULTIPLE]),
-        bhxh_support_shares={group: rates[key] for group, key in BHXH_SUPPORT_GROUPS.items()},
+        bhxh_support_shares={group: rates[key] for group, key in BHXH_SUPPORT_GROUPS.items() if key in rates},
         bhxh_periods=tuple(periods[Enrolment.Scheme.BHXH_VOLUNTARY]),
         bhxh_support_max_months=int(rates[K.BHXH_SUPPORT_MAX_YEARS] * 12),
         province_code=province_code,
@@ -88,4 +92,5 @@ def rates_on(day: date, province_code: int | None = None) -> RatesInForce:
         bhxh_interest_rate=interest,
         status_valid_years=int(rates[K.STATUS_VALID_YEARS]),
         average_list_valid_years=int(rates[K.AVERAGE_LIST_VALID_YEARS]),
+        social_pension_state_paid_age=int(rates[K.SOCIAL_PENSION_STATE_PAID_AGE]),
     )

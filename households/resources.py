@@ -506,6 +506,7 @@ class HouseholdMemberResource(RegistryResource):
     average_standard_year = _field("average_standard_year", "household__average_standard_year", NumberWidget())
     student = _field("student", widget=YesNoWidget())
     insured_elsewhere = _field("insured_elsewhere", widget=YesNoWidget())
+    social_pension_since = _field("social_pension_since", widget=NumberWidget())
 
     class Meta:
         model = Member

@@ -154,7 +154,8 @@ def test_the_household_page_shows_each_members_supported_group_with_its_evidence
     # province pay all of it" and quoted nothing before).
     assert "Near-poor household: the state supports 70 % + the province supports 30 % = 113.850 ₫, still to pay " \
            "0 ₫/month" in html
-    assert "Renewing health insurance for 12 months today costs" in html
+    # Nobody of the household was ever covered: paying is joining (since the merge of "join, not renew").
+    assert "Joining health insurance for 12 months today costs" in html
     assert '<p class="total">0 ₫</p>' in html
 
     pupil_home = kit.household(collector, head="Học Sinh")
@@ -226,3 +227,20 @@ def test_the_household_page_says_why_an_outdated_status_gives_no_support(client,
     assert "Hộ cận nghèo năm 2019: hết hiệu lực" in html
     assert "Nhóm được hỗ trợ" not in html  # no supported group for her
     assert '<p class="total">1.366.200 ₫</p>' in html  # 12 × 113,850: the household's 1st member
+
+
+def test_the_household_page_shows_the_social_pension_and_the_communes_classification(client, collector):
+    commune = collector.test_commune
+    commune.disadvantaged_area, commune.poor_commune = True, True
+    commune.save()
+    household = kit.household(collector, head="Paying Head")
+    kit.add_member(household, name="Grandmother On Pension", relation=Member.Relation.PARENT,
+                   born=kit.today().replace(year=kit.today().year - 80), social_pension_since=2021)
+    html = client.get(reverse("field:household", args=[household.pk])).content.decode()
+    assert "Social pension (trợ cấp xã hội hằng tháng) since 2021" in html
+    assert "People 75 and over on a monthly social pension are insured by the state" in html
+    assert "Disadvantaged area: the state insures ethnic-minority residents" in html
+    assert "Poor commune" in html
+    # Only the head pays: the grandmother is not counted.
+    assert renewal_quote(household=household, day=kit.today()).lines[0].member.full_name == "Paying Head"
+    assert len(renewal_quote(household=household, day=kit.today()).lines) == 1

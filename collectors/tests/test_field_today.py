@@ -293,3 +293,38 @@ def test_the_digital_id_reason_is_in_vietnamese(client, collector):
     client.cookies["django_language"] = "vi"
     html = client.get(reverse("field:today")).content.decode()
     assert "No App Yet: chưa có VssID hay VNeID mức 2 để xuất trình thẻ" in html
+
+
+def test_members_the_state_insures_for_their_age_or_where_they_live_are_no_prospects(client, collector):
+    """A pensioner 75+ and an ethnic-minority member of a disadvantaged area pay nothing: nobody to win over.
+    Those not yet 75, or of a commune that left the list, still are prospects."""
+    pensioner = kit.household(collector, head="Pensioner Over 75")
+    Member.objects.filter(pk=kit.head_of(pensioner).pk).update(
+        date_of_birth=kit.today().replace(year=kit.today().year - 80), social_pension_since=2020)
+    young_pensioner = kit.household(collector, head="Pensioner At 70")
+    Member.objects.filter(pk=kit.head_of(young_pensioner).pk).update(
+        date_of_birth=kit.today().replace(year=kit.today().year - 70), social_pension_since=2020)
+    commune = collector.test_commune
+    commune.disadvantaged_area = True
+    commune.save()
+    ede = kit.household(collector, head="H'Hen Ksor")
+    Member.objects.filter(pk=kit.head_of(ede).pk).update(ethnicity="12")
+    kit.household(collector, head="Kinh Head Of The Same Commune")
+    html = page(client)
+    assert "Pensioner At 70: no health insurance" in html
+    assert "Kinh Head Of The Same Commune: no health insurance" in html
+    assert "Pensioner Over 75" not in html
+    assert "H&#x27;Hen Ksor" not in html and "H'Hen Ksor" not in html
+    commune.disadvantaged_area, commune.left_disadvantaged_area = False, True
+    commune.save()
+    assert "Ksor: no health insurance" in page(client)
+
+
+def test_a_household_due_for_renewal_does_not_list_its_pensioner_over_75_as_a_prospect(client, collector):
+    household = kit.household(collector, head="Renewing Head")
+    kit.cover(kit.head_of(household), ends_in_days=10)
+    kit.add_member(household, name="Grandfather On Pension", relation=Member.Relation.PARENT,
+                   born=kit.today().replace(year=kit.today().year - 80), social_pension_since=2020)
+    html = page(client)
+    assert "Renewing Head" in html
+    assert "Grandfather On Pension" not in html

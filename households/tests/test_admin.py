@@ -281,3 +281,42 @@ def test_whether_a_household_could_join_is_shown_edited_filtered_and_audited_in_
     listed = staff_client.get(reverse("admin:households_household_changelist"), {"potential": "later"})
     text = listed.content.decode()
     assert household.code in text and other.code not in text
+
+
+def test_a_members_social_pension_year_is_entered_in_the_admin(staff_client):
+    household = HouseholdFactory()
+    staff_client.post(reverse("admin:households_member_add"), {
+        "household": household.pk, "full_name": "Bà Nội", "date_of_birth": "01/01/1945", "sex": "F",
+        "ethnicity": "01", "relation": "head", "social_pension_since": "2023",
+        "enrolments-TOTAL_FORMS": "0", "enrolments-INITIAL_FORMS": "0",
+    })
+    assert Member.objects.get(full_name="Bà Nội").social_pension_since == 2023
+
+
+def _commune_form(commune, **flags):
+    return {"code": commune.code, "name": commune.name, "kind": commune.kind, "province_code": 66,
+            **{name: "on" for name, on in flags.items() if on},
+            "villages-TOTAL_FORMS": "0", "villages-INITIAL_FORMS": "0"}
+
+
+def test_a_communes_classification_is_edited_in_the_admin_and_never_both_disadvantaged_and_left(staff_client):
+    from households.models import Commune
+
+    commune = CommuneFactory()
+    url = reverse("admin:households_commune_change", args=[commune.pk])
+    response = staff_client.post(url, _commune_form(commune, disadvantaged_area=True, poor_commune=True,
+                                                    island=True))
+    assert response.status_code == 302
+    commune.refresh_from_db()
+    assert (commune.disadvantaged_area, commune.poor_commune, commune.island) == (True, True, True)
+    response = staff_client.post(url, _commune_form(commune, disadvantaged_area=True, left_disadvantaged_area=True))
+    assert response.status_code == 200
+    assert "either still a disadvantaged area or no longer one, not both" in response.content.decode()
+    commune.refresh_from_db()
+    assert (commune.left_disadvantaged_area, commune.poor_commune) == (False, True)  # nothing changed
+    assert Commune.objects.filter(disadvantaged_area=True).count() == 1
+
+
+def test_the_province_top_up_rows_say_no_dak_lak_top_up_for_voluntary_social_insurance_was_found(staff_client):
+    html = staff_client.get(reverse("admin:households_contributionrate_add")).content.decode()
+    assert "No Đắk Lắk top-up for voluntary social insurance (BHXH tự nguyện) was found (check)." in html

@@ -182,16 +182,18 @@ def reimport(content: bytes, rows: int):
 
 
 @pytest.mark.parametrize("language, headers, evidence", [
-    ("en", HEADERS + GROUP_HEADERS, [["near-poor", "2025", "", "no", "no"], ["near-poor", "2025", "", "yes", "yes"]]),
+    ("en", HEADERS + GROUP_HEADERS,
+     [["near-poor", "2025", "", "no", "no", ""], ["near-poor", "2025", "", "yes", "yes", "2024"]]),
     ("vi", VIETNAMESE_HEADERS + VIETNAMESE_GROUP_HEADERS,
-     [["hộ cận nghèo", "2025", "", "không", "không"], ["hộ cận nghèo", "2025", "", "có", "có"]]),
+     [["hộ cận nghèo", "2025", "", "không", "không", ""], ["hộ cận nghèo", "2025", "", "có", "có", "2024"]]),
 ])
 def test_the_support_groups_evidence_is_exported_and_imports_back_unchanged(client, registry, language, headers,
                                                                           evidence):
     home = Household.objects.get(code="H1")
     home.economic_status, home.status_year = Household.EconomicStatus.NEAR_POOR, 2025
     home.save()
-    Member.objects.filter(full_name="Nguyễn Thị Hiền").update(student=True, insured_elsewhere=True)
+    Member.objects.filter(full_name="Nguyễn Thị Hiền").update(student=True, insured_elsewhere=True,
+                                                            social_pension_since=2024)
     Household.objects.filter(code="H2").update(average_standard_year=2024)
     client.force_login(staff_user())
     content = export_workbook(client, HTTP_ACCEPT_LANGUAGE=language)
@@ -200,11 +202,14 @@ def test_the_support_groups_evidence_is_exported_and_imports_back_unchanged(clie
     assert [row[len(HEADERS):] for row in rows[1:3]] == evidence
     assert rows[3][len(HEADERS):len(HEADERS) + 3] == ["no" if language == "en" else "không", "", "2024"]
     before = [(h.code, h.economic_status, h.status_year, h.average_standard_year) for h in Household.objects.all()]
-    people = list(Member.objects.values_list("pk", "student", "insured_elsewhere").order_by("pk"))
+    people = list(Member.objects.values_list("pk", "student", "insured_elsewhere", "social_pension_since")
+                  .order_by("pk"))
     report = reimport(content, 3)  # H1 (H2's neutralised formula is not a name to import again)
     assert report.ok, [str(p) for p in report.problems]
     assert report.counts["households"] == {"new": 0, "updated": 0, "unchanged": 1}
     assert report.counts["members"] == {"new": 0, "updated": 0, "unchanged": 2}
     assert [(h.code, h.economic_status, h.status_year, h.average_standard_year)
             for h in Household.objects.all()] == before
-    assert list(Member.objects.values_list("pk", "student", "insured_elsewhere").order_by("pk")) == people
+    assert list(Member.objects.values_list("pk", "student", "insured_elsewhere", "social_pension_since")
+                .order_by("pk")) == people
+    assert Member.objects.get(full_name="Nguyễn Thị Hiền").social_pension_since == 2024

@@ -465,7 +465,19 @@ def test_the_groups_and_their_evidence_are_imported_and_empty_cells_keep_the_reg
     assert Member.objects.get(full_name="Nguyễn Văn Cường").student
 
 
+def test_the_social_pension_year_is_imported_and_an_empty_cell_keeps_the_registrys():
+    head, wife, son = family()
+    wife.update(social_pension_since="2024")
+    assert run(with_groups([head, wife, son])).imported
+    pensions = dict(Member.objects.values_list("full_name", "social_pension_since"))
+    assert pensions == {"Nguyễn Văn An": None, "Trần Thị Bình": 2024, "Nguyễn Văn Cường": None}
+    report = run(with_groups(family()))  # the column there, its cells empty
+    assert report.imported and report.counts["members"]["updated"] == 0
+    assert Member.objects.get(full_name="Trần Thị Bình").social_pension_since == 2024
+
+
 @pytest.mark.parametrize("values, message", [
+    ({"social_pension_since": "soon"}, "row 2, social pension since (year) “soon”: must be a year such as 2026"),
     ({"economic_status": "rich"}, "row 2, poverty status “rich”: must be poor, near-poor or no (nghèo, cận nghèo "
                                   "or không)"),
     ({"economic_status": "nghèo"}, "row 2, year certified: a poor or near-poor status needs the year it was "

@@ -16,9 +16,10 @@ from households.contributions import (
 )
 from households.rates import rates_on
 
-GROUPS = {"poor": "poor", "near-poor": "near_poor", "ethnic-minority": "ethnic_minority", "other": "other"}
+GROUPS = {"poor": "poor", "near-poor": "near_poor", "island": "island", "ethnic-minority": "ethnic_minority",
+          "other": "other"}
 BHYT_SUPPORTED = {"near-poor": "near_poor", "student": "student", "agri-average": "agri_average",
-                  "ethnic-minority-exited": "ethnic_minority_exited"}
+                  "ethnic-minority-exited": "ethnic_minority_exited", "near-poor-poor-commune": "near_poor_poor_commune"}
 
 
 class Command(BaseCommand):

@@ -12,9 +12,10 @@ HEADERS = ["household_code", "commune_code", "village", "address", "is_head", "f
 VIETNAMESE_HEADERS = ["Mã hộ", "Mã xã", "Thôn, buôn", "Địa chỉ", "Chủ hộ", "Họ và tên", "Ngày sinh", "Giới tính",
                       "Dân tộc", "Số CCCD", "Mã số BHXH", "Số điện thoại"]
 # The optional columns of the support groups' evidence, last in the templates.
-GROUP_HEADERS = ["economic_status", "status_year", "average_standard_year", "student", "insured_elsewhere"]
+GROUP_HEADERS = ["economic_status", "status_year", "average_standard_year", "student", "insured_elsewhere",
+                 "social_pension_since"]
 VIETNAMESE_GROUP_HEADERS = ["Hộ nghèo/cận nghèo", "Năm công nhận", "Năm DS hộ mức sống TB", "Học sinh, sinh viên",
-                            "Có BHYT khác"]
+                            "Có BHYT khác", "Năm hưởng trợ cấp xã hội hằng tháng"]
 
 
 def member(**values) -> dict:
