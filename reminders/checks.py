@@ -27,6 +27,11 @@ def reminder_settings(app_configs, **kwargs):
         errors.append(Error(
             "The broker's visibility_timeout must be longer than any task and any retry delay, "
             "or Redis hands a waiting task to a second worker.", id="reminders.E003"))
+    if settings.REMINDERS_SMS_BACKEND not in DEVELOPMENT_BACKENDS and not settings.REMINDERS_OFFICE_PHONE.strip():
+        errors.append(Error(
+            "REMINDERS_OFFICE_PHONE is empty while SMS reminders go to people: a household whose collector "
+            "(and their agent) has no phone would get a text with no number to call, so it would not be sent.",
+            hint="Set REMINDERS_OFFICE_PHONE to the office's number.", id="reminders.E004"))
     return errors
 
 
