@@ -198,3 +198,20 @@ def test_staff_filter_messages_by_delivery_report(client, outbox, any_hour, staf
     assert f"/admin/reminders/message/{undelivered.pk}/change/" in page
     assert f"/admin/reminders/message/{delivered.pk}/change/" not in page
     assert f"/admin/reminders/message/{silent.pk}/change/" not in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_nul_or_odd_characters_in_a_report_are_stored_without_them_never_a_500(client, outbox, any_hour):
+    """PostgreSQL refuses NUL in text: Kannel's %A or a gateway's reason holding one was a 500."""
+    first, second, third = sent_messages(3)
+    response = client.get(KANNEL, kannel_params(first, 2, "id:1 stat:UNDELIV\x00err:011"))
+    assert (response.status_code, response.content) == (200, b"recorded")
+    first.refresh_from_db()
+    assert first.delivery_reason == "id:1 stat:UNDELIVerr:011"
+    response = gateway_post(client, {"client_ref": str(second.key), "status": "undelivered",
+                                     "reason": "blocked\u0000 by the operator"})
+    assert response.json() == {"recorded": True}
+    assert Reminder.objects.get(message=second).reason == "not delivered: blocked by the operator"
+    # A signature that is not ASCII is a forged one, not a crash.
+    assert client.get(KANNEL, {**kannel_params(third, 1), "sig": "é" * 32}).status_code == 403
