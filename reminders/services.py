@@ -102,18 +102,24 @@ def _due_on(rule: ReminderRule):
     return Func(F("coverage_end"), template=template, output_field=model_fields.DateField())
 
 
+def overtaken_reason() -> str:
+    return str(_("overtaken by a later stage due too"))
+
+
+def too_late_reason() -> str:
+    return str(_("more than %(days)d days late (no run on the night it fell due)")
+               % {"days": settings.REMINDERS_CATCH_UP_DAYS})
+
+
 def _claim_rows(*, rule: ReminderRule, first: date, day: date, now: datetime, next_offset: int | None):
     """The Reminder rows to claim for `rule` on the nights `first`..`day`, as a values_list in
     INSERT column order. A stage a later one has overtaken (it fell due too while no run
     happened) and a stage more than REMINDERS_CATCH_UP_DAYS late are claimed as skipped, with why."""
     whens = []
     if next_offset is not None:
-        whens.append(When(coverage_end__lte=day - timedelta(days=next_offset),
-                          then=Value(str(_("overtaken by a later stage due too")))))
+        whens.append(When(coverage_end__lte=day - timedelta(days=next_offset), then=Value(overtaken_reason())))
     late_before = day - timedelta(days=settings.REMINDERS_CATCH_UP_DAYS + rule.offset_days)
-    whens.append(When(coverage_end__lt=late_before, then=Value(str(
-        _("more than %(days)d days late (no run on the night it fell due)")
-        % {"days": settings.REMINDERS_CATCH_UP_DAYS}))))
+    whens.append(When(coverage_end__lt=late_before, then=Value(too_late_reason())))
     reason = Case(*whens, default=Value(""), output_field=model_fields.CharField())
     skipped = [When(w.condition, then=Value(Reminder.Status.SKIPPED)) for w in whens]
     if rule.channel == Channel.SMS:
@@ -240,6 +246,22 @@ class NightSummary:
     claimed: int = 0
     merged: int = 0
     waiting_for_next_night: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # of the new claims: queued, overtaken, too_late, no_phone
+    no_report: int = 0  # messages closed without a delivery report
+
+
+def _claim_counts(*, first: date, day: date, now: datetime) -> dict[str, int]:
+    """What this run claimed (its rows carry `now` as created_at), by what the ledger shows."""
+    rows = (Reminder.objects.filter(due_on__range=(first, day), created_at=now).order_by()
+            .values_list("status", "reason").annotate(n=Count("id")))
+    counts = dict.fromkeys(["queued", "overtaken", "too_late", "no_phone"], 0)
+    overtaken, too_late = overtaken_reason(), too_late_reason()
+    for status, reason, n in rows:
+        if status == Reminder.Status.SKIPPED:
+            counts["overtaken" if reason == overtaken else "too_late" if reason == too_late else "queued"] += n
+        elif status in counts:
+            counts[status] += n
+    return counts
 
 
 @transaction.atomic
@@ -256,9 +278,13 @@ def prepare_night(*, day: date, now: datetime | None = None) -> NightSummary:
     for rule in rules:
         summary.claimed += claim_reminders(rule=rule, first=first, day=day, now=now,
                                            next_offset=_next_offset(rule, rules))
+    summary.counts = _claim_counts(first=first, day=day, now=now)
     summary.merged = merge_into_messages(first=first, day=day, now=now)
     summary.waiting_for_next_night = allot_to_night(night=day)
-    NightlyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), runs=F("runs") + 1, covered_from=first)
+    summary.no_report = close_silent_messages(now=now)
+    NightlyRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(), runs=F("runs") + 1, covered_from=first, no_report=F("no_report") + summary.no_report,
+        **{name: F(name) + n for name, n in summary.counts.items()})
     return summary
 
 
@@ -412,8 +438,12 @@ class NoContactPhone(Exception):
     """The text would end with an empty phone to call: it is not sent."""
 
 
+def no_contact_reason() -> str:
+    return _("no phone to call in the text: give the collector or their agent a phone, or set REMINDERS_OFFICE_PHONE")
+
+
 # The sentence of a text that merges several stages or schemes for one household (see `render`).
-SCHEME_SHORT = {Enrolment.Scheme.BHYT_HOUSEHOLD: pgettext_lazy("reminder text", "health insurance"),
+SCHEME_SHORT = {Enrolment.Scheme.BHYT_HOUSEHOLD: pgettext_lazy("reminder text", "health ins."),
                 Enrolment.Scheme.BHXH_VOLUNTARY: pgettext_lazy("reminder text", "voluntary SI")}
 
 
@@ -552,8 +582,7 @@ def _seal(message: Message, now: datetime, policy: ChannelPolicy | None = None) 
     try:
         message.text = render(message, keep, now=now, policy=policy)
     except NoContactPhone:
-        reason = _("no phone to call in the text: give the collector or their agent a phone, "
-                   "or set REMINDERS_OFFICE_PHONE")
+        reason = no_contact_reason()
         Message.objects.filter(pk=message.pk).update(
             status=Message.Status.FAILED, gave_up=True, error=reason, lease_until=None, recipient=message.recipient,
             updated_at=now)
@@ -681,9 +710,38 @@ def seconds_to_next_attempt(*, message_id: int, now: datetime | None = None) -> 
 
 # A report only moves a message up this order: reports come late, twice and out of order,
 # and "delivered" (the phone has it) is the last word.
-DELIVERY_ORDER = [Message.Delivery.NONE, Message.Delivery.ACCEPTED, Message.Delivery.EXPIRED,
-                  Message.Delivery.UNDELIVERED, Message.Delivery.DELIVERED]
+# "unknown" (no final report in time, see `close_silent_messages`) sits below the real final
+# reports: a report that comes after all still has the last word.
+DELIVERY_ORDER = [Message.Delivery.NONE, Message.Delivery.ACCEPTED, Message.Delivery.UNKNOWN,
+                  Message.Delivery.EXPIRED, Message.Delivery.UNDELIVERED, Message.Delivery.DELIVERED]
 FINAL_DELIVERY = {Message.Delivery.DELIVERED, Message.Delivery.UNDELIVERED, Message.Delivery.EXPIRED}
+
+
+def close_silent_messages(*, now: datetime | None = None) -> int:
+    """The nightly step that makes "every message ends delivered once or reported failed" hold
+    when a final report is lost: a message sent more than REMINDERS_DLR_TIMEOUT_HOURS ago whose
+    gateway sends delivery reports, but which has none but "accepted", is closed as "no delivery
+    report" (`unknown`), and its reminders go on the collector's list as undelivered, with that
+    reason. A report that arrives later still wins (DELIVERY_ORDER). Returns how many."""
+    now = now or timezone.now()
+    reporting = [c for c in Channel.values if channels.reports_delivery(c)]
+    if not reporting:
+        return 0
+    hours = settings.REMINDERS_DLR_TIMEOUT_HOURS
+    reason = _("no delivery report within %(hours)d hours") % {"hours": hours}
+    with transaction.atomic():
+        # Locked: a report arriving meanwhile waits, then finds "unknown" and moves it up.
+        ids = list(Message.objects.select_for_update().filter(
+            channel__in=reporting, status=Message.Status.SENT, sent_at__lt=now - timedelta(hours=hours),
+            delivery__in=[Message.Delivery.NONE, Message.Delivery.ACCEPTED]).values_list("pk", flat=True))
+        for start in range(0, len(ids), 5_000):
+            chunk = ids[start:start + 5_000]
+            Message.objects.filter(pk__in=chunk).update(
+                delivery=Message.Delivery.UNKNOWN, delivery_reason=reason, delivery_reported_at=now, updated_at=now)
+            Reminder.objects.filter(message_id__in=chunk, status__in=[Reminder.Status.SENT, Reminder.Status.QUEUED,
+                                                                      Reminder.Status.FAILED]).update(
+                status=Reminder.Status.UNDELIVERED, reason=reason, updated_at=now)
+    return len(ids)
 
 
 @transaction.atomic

@@ -53,6 +53,9 @@ def dlr_url(key: str) -> str:
 
 
 class KannelBackend:
+    def reports_delivery(self) -> bool:
+        return bool(settings.KANNEL_DLR_URL)
+
     def send(self, *, to: str, text: str, key: str) -> Result:
         params = {"username": settings.KANNEL_USERNAME, "password": settings.KANNEL_PASSWORD, "to": to,
                   "from": settings.SMS_GATEWAY_SENDER, "text": text, "charset": "UTF-8"}
