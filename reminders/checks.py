@@ -50,4 +50,9 @@ def reminder_backends_in_production(app_configs, **kwargs):
             settings.KANNEL_DLR_URL and settings.KANNEL_DLR_SECRET):
         warnings.append(Warning("Kannel sends no delivery reports without KANNEL_DLR_URL and KANNEL_DLR_SECRET: "
                                 "undelivered reminders would not reach the collectors' lists.", id="reminders.W003"))
+    elif settings.REMINDERS_SMS_BACKEND.endswith("KannelBackend") and not settings.KANNEL_DLR_URL.startswith(
+            "https://"):
+        warnings.append(Warning("KANNEL_DLR_URL should be https://: an http:// report URL is redirected to https "
+                                "(SECURE_SSL_REDIRECT), and smsbox 1.4.5 follows a redirect to a port without TLS "
+                                "into a crash.", id="reminders.W004"))
     return warnings

@@ -118,3 +118,14 @@ def test_sms_to_people_without_an_office_phone_is_refused_at_start_up(settings):
     settings.REMINDERS_SMS_BACKEND, settings.REMINDERS_OFFICE_PHONE = (
         "reminders.channels.kannel.KannelBackend", "02623852222")
     call_command("check")
+
+
+def test_production_is_warned_when_kannels_report_url_is_not_https(settings, capsys):
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    settings.SECRET_KEY = "x" * 60
+    settings.KANNEL_DLR_URL, settings.KANNEL_DLR_SECRET = "http://outreach.example/reminders/dlr/kannel/", "s" * 40
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W004" in capsys.readouterr().err
+    settings.KANNEL_DLR_URL = "https://outreach.example/reminders/dlr/kannel/"
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W004" not in capsys.readouterr().err
