@@ -173,7 +173,8 @@ def test_the_merged_sentence_fits_one_part_with_every_field_at_its_longest():
     for language in ("vi", "en"):
         with translation.override(language):
             template = services.merged_template()
-            text = unaccented(template.format(agency="BHXH Đắk Lắk", schemes="BHYT, BHXH TN", **LONGEST))
+            schemes = ", ".join(str(name) for name in services.SCHEME_SHORT.values())
+            text = unaccented(template.format(agency="BHXH Đắk Lắk", schemes=schemes, **LONGEST))
         assert sms_size(text) == (GSM7, len(text), 1), text
 
 
