@@ -524,34 +524,34 @@ def render(message: Message, reminders: list[Reminder], *, now: datetime | None 
 
     language = settings.REMINDERS_MESSAGE_LANGUAGE
     with translation.override(language):
+        (scheme, stage, end), items = ordered[0]  # the most urgent
+        rule = rules.get((scheme, stage))
+        if rule is None:  # the rule was deleted after the scan: say it plainly
+            rule = ReminderRule(scheme=scheme, offset_days=stage, template_vi="{names}: hạn bảo hiểm {end_date}.",
+                                template_en="{names}: cover ends {end_date}.")
+        rule_text = rule.template_en if language == "en" else rule.template_vi
         if len(ordered) == 1:
-            (scheme, stage, end), items = ordered[0]
-            template = rules.get((scheme, stage))
-            if template is None:  # the rule was deleted after the scan: say it plainly
-                template = ReminderRule(scheme=scheme, offset_days=stage,
-                                        template_vi="{names}: hạn bảo hiểm {end_date}.",
-                                        template_en="{names}: cover ends {end_date}.")
-            template = template.template_en if language == "en" else template.template_vi
-            days, amount, schemes = abs(stage), "", [scheme]
+            templates, amount, schemes = [rule_text], "", [scheme]
         else:
-            scheme, end = ordered[0][0][0], ordered[0][0][2]
             items = [r for _key, group in ordered for r in group]
             schemes = list(dict.fromkeys(key[0] for key, _group in ordered))
             parts = [_amount(s, [r for (k, g) in ordered if k[0] == s for r in g], health_amount) for s in schemes]
             amount = sum(a for a in parts if a) or None
-            template = merged_template()
-            days = (end - day).days
-        if "{collector_phone}" in template and not contact[1]:
+            # Should the merged sentence not fit (a channel with diacritics: 70 characters), the most
+            # urgent rule's own text, checked to fit when saved, with the same merged fields.
+            templates = [merged_template(), rule_text]
+        if any("{collector_phone}" in t for t in templates) and not contact[1]:
             raise NoContactPhone()
-        for names_width, collector_width in SHORTER:
-            fields = merge_fields(household=message.household, scheme=scheme, reminders=items, coverage_end=end,
-                                  day=day, contact=contact, health_amount=health_amount, names_width=names_width,
-                                  collector_width=collector_width, amount=amount)
-            text = template.format(days=abs(days), agency=settings.REMINDERS_OFFICE_NAME,
-                                   schemes=", ".join(str(SCHEME_SHORT[s]) for s in schemes), **fields).strip()
-            text = unaccented(text) if without_diacritics else text
-            if message.channel != Channel.SMS or sms_size(text).parts == 1:
-                return text
+        for template in templates:
+            for names_width, collector_width in SHORTER:
+                fields = merge_fields(household=message.household, scheme=scheme, reminders=items, coverage_end=end,
+                                      day=day, contact=contact, health_amount=health_amount,
+                                      names_width=names_width, collector_width=collector_width, amount=amount)
+                text = template.format(days=abs(stage), agency=settings.REMINDERS_OFFICE_NAME,
+                                       schemes=", ".join(str(SCHEME_SHORT[s]) for s in schemes), **fields).strip()
+                text = unaccented(text) if without_diacritics else text
+                if message.channel != Channel.SMS or sms_size(text).parts == 1:
+                    return text
     return fit_one_part(text, unaccented_text=without_diacritics)
 
 

@@ -248,3 +248,21 @@ def test_a_collector_and_agent_without_phones_give_the_offices_name_and_phone(ou
         full_name="Y Bhin", phone=None, agent=AgentFactory(phone="")))
     assert services.contact_for(household, NIGHT) == ("BHXH Đắk Lắk", "02623852222")
     assert send_one().text.endswith("LH BHXH Dak Lak 02623852222")
+
+
+def test_with_diacritics_a_merged_text_too_long_for_70_falls_back_to_the_most_urgent_rule(outbox, any_hour):
+    short = "{names}: hết hạn {end_date}. LH {collector_phone}"  # fits 70 UCS-2 characters at its longest
+    ReminderRule.objects.filter(scheme="bhyt_hgd", offset_days__in=[-7, 0]).update(
+        template_vi=short, template_en="{names}: ends {end_date}. Call {collector_phone}")
+    ReminderRule.objects.filter(offset_days__in=[-30, 15]).update(active=False)
+    ReminderRule.objects.filter(scheme="bhxh_tn").update(active=False)
+    policy = ChannelPolicy.objects.get(channel="sms")
+    policy.unaccented = False
+    policy.full_clean()  # the admin allows diacritics: every active rule fits one UCS-2 part
+    policy.save()
+    household = HouseholdFactory(phone="0912000111")
+    due_enrolment(ends=NIGHT + timedelta(days=7), household=household, name="Trần Thị Hoa", phone=None)
+    due_enrolment(ends=NIGHT, household=household, name="Lê Văn Tám", phone=None)
+    message = send_one()
+    assert message.text == f"Lê Văn Tám, Trần Thị Hoa: hết hạn {NIGHT:%d/%m/%Y}. LH 02623000000"
+    assert sms_size(message.text) == (UCS2, 60, 1)
