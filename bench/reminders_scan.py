@@ -14,7 +14,10 @@ then, in the same run and on the same table, times:
   night's preparation (claim + merge into messages + allot to the night);
 and the sends per second of `services.send_message` against the local HTTP
 gateway and, where Debian's kannel and kannel-extras are installed, through a
-real Kannel (bearerbox + smsbox + fakesmsc, reminders/tests/kannel.py). Each timing is the median of --repeat runs, the table emptied between.
+real Kannel (bearerbox + smsbox + fakesmsc, reminders/tests/kannel.py), without and
+with a dlr-url (the delivery reports come back to this app's endpoint, served in a
+thread, and are recorded as they would be in production). Each timing is the median
+of --repeat runs, the table emptied between.
 """
 
 import argparse
@@ -23,6 +26,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -172,12 +176,41 @@ def _send(ids):
     connections.close_all()
 
 
-def sends_per_second(count: int, processes: int, kannel: Kannel | None = None) -> tuple[float, int]:
+class ReportReceiver:
+    """This app's delivery-report endpoint (/reminders/dlr/kannel/) served in a thread, as
+    gunicorn would: Kannel calls each message's dlr-url, and each report is recorded."""
+
+    def start(self) -> str:
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        # Served in plain HTTP here as behind the TLS proxy: no redirect to https (smsbox would
+        # follow it to a port that speaks no TLS; Kannel 1.4.5's smsbox then panics).
+        settings.SECURE_SSL_REDIRECT = False
+        self.server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=False)
+        self.server.set_app(WSGIHandler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_port}/reminders/dlr/kannel/"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def sends_per_second(count: int, processes: int, kannel: Kannel | None = None,
+                     dlr_url: str = "") -> tuple[float, int, float | None]:
     """Like `processes` Celery worker processes: each sends its share, one message at a time,
-    to the local gateway or through `kannel`."""
+    to the local gateway or through `kannel` (with `dlr_url`: asking for delivery reports).
+    Returns sends/s, the count, and (with reports) the seconds until every report was recorded."""
     if kannel:
         settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
-        settings.KANNEL_SENDSMS_URL, settings.KANNEL_DLR_URL = kannel.sendsms_url, ""
+        settings.KANNEL_SENDSMS_URL, settings.KANNEL_DLR_URL = kannel.sendsms_url, dlr_url
+        settings.KANNEL_DLR_SECRET = "bench-dlr-secret"
         settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = kannel.username, kannel.password
         received_before = len(kannel.received())
     else:
@@ -193,17 +226,24 @@ def sends_per_second(count: int, processes: int, kannel: Kannel | None = None) -
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
         list(pool.map(_send, [ids[i::processes] for i in range(processes)]))
     elapsed = time.perf_counter() - started
+    reported = None
     if kannel:
         assert Message.objects.filter(pk__in=ids, status="sent").count() == len(ids)
-        deadline = time.monotonic() + 60  # bearerbox hands them to the fake SMSC a moment later
+        deadline = time.monotonic() + 120  # bearerbox hands them to the fake SMSC a moment later
         while len(kannel.received()) - received_before < len(ids) and time.monotonic() < deadline:
             time.sleep(0.2)
         delivered = len(kannel.received()) - received_before
+        if dlr_url:  # the fake SMSC reports each delivered: every report recorded?
+            while (Message.objects.filter(pk__in=ids, delivery="delivered").count() < len(ids)
+                   and time.monotonic() < deadline + 120):
+                time.sleep(0.2)
+            reported = time.perf_counter() - started
+            assert Message.objects.filter(pk__in=ids, delivery="delivered").count() == len(ids)
     else:
         gateway.stop()
         delivered = sum(gateway.delivered_per_phone().values())
     assert delivered == len(ids), (delivered, len(ids))
-    return len(ids) / elapsed, len(ids)
+    return len(ids) / elapsed, len(ids), reported
 
 
 def main():
@@ -238,18 +278,28 @@ def main():
           f"   ratio {median['claim'] / median['baseline']:.2f}×")
     print(f"  app's whole night (claim + merge + allot)   : {median['prepare'] * 1000:8.0f} ms"
           f"   ratio {median['prepare'] / median['baseline']:.2f}×")
+    # Texts name a phone to call; the bench's households have no collector, so the office's.
+    settings.REMINDERS_OFFICE_PHONE = settings.REMINDERS_OFFICE_PHONE or "02623000000"
     for processes in (1, 2):
-        rate, sent = sends_per_second(args.sends, processes)
+        rate, sent, _ = sends_per_second(args.sends, processes)
         print(f"  sends to the local gateway, {processes} process(es)     : {rate:8.0f} /s ({sent:,} messages)")
     if kannel_installed():
         with tempfile.TemporaryDirectory() as folder:
-            kannel = Kannel(Path(folder)).start()
+            kannel = Kannel(Path(os.environ.get("KANNEL_BENCH_FOLDER") or folder)).start()
+            receiver = ReportReceiver()
+            dlr_url = receiver.start()
             try:
                 for processes in (1, 2):
-                    rate, sent = sends_per_second(args.sends, processes, kannel)
+                    rate, sent, _ = sends_per_second(args.sends, processes, kannel)
                     print(f"  sends through Kannel, {processes} process(es)          : {rate:8.0f} /s "
                           f"({sent:,} messages, each received by the fake SMSC)")
+                for processes in (1, 2):
+                    rate, sent, reported = sends_per_second(args.sends, processes, kannel, dlr_url)
+                    print(f"  sends through Kannel with a dlr-url, {processes} process(es): {rate:8.0f} /s "
+                          f"({sent:,} messages; every delivery report recorded {reported:.1f} s after the first "
+                          f"send: {sent / reported:.0f} messages/s sent and reported)")
             finally:
+                receiver.stop()
                 kannel.stop()
     else:
         print("  sends through Kannel: not measured (apt-get install kannel kannel-extras)")

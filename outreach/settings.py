@@ -178,6 +178,9 @@ REMINDERS_CHUNK_SIZE = env.int("REMINDERS_CHUNK_SIZE", default=50)  # messages p
 # A night's run catches up every night since the last completed one; a stage this many
 # days late or more is recorded as skipped instead of sent.
 REMINDERS_CATCH_UP_DAYS = env.int("REMINDERS_CATCH_UP_DAYS", default=7)
+# A sent message with no final delivery report after this long is closed as "no delivery
+# report" by the nightly batch, and its household goes on the collector's list.
+REMINDERS_DLR_TIMEOUT_HOURS = env.int("REMINDERS_DLR_TIMEOUT_HOURS", default=48)
 # Who a text names when a household has no collector (nor agent) today.
 REMINDERS_OFFICE_NAME = env("REMINDERS_OFFICE_NAME", default="BHXH Đắk Lắk")
 REMINDERS_OFFICE_PHONE = env("REMINDERS_OFFICE_PHONE", default="")

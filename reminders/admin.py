@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
@@ -179,8 +181,20 @@ class HouseholdEmailAdmin(HouseholdScopedAdmin):
 
 @admin.register(NightlyRun)
 class NightlyRunAdmin(admin.ModelAdmin):
-    list_display = ["day", "caught_up", "started_at", "finished_at", "runs"]
-    readonly_fields = ["day", "covered_from", "caught_up", "started_at", "finished_at", "runs"]
+    list_display = ["day", "caught_up", "queued", "sent", "overtaken", "too_late", "no_phone", "no_report",
+                    "started_at", "finished_at", "runs"]
+    readonly_fields = ["day", "covered_from", "caught_up", "queued", "sent", "overtaken", "too_late", "no_phone",
+                       "no_report", "started_at", "finished_at", "runs"]
+
+    def get_queryset(self, request):
+        # Sent is counted live (workers send after the run): one subquery, on the (channel, night) index.
+        sent = (Message.objects.filter(night=OuterRef("day"), status=Message.Status.SENT).order_by()
+                .values("night").annotate(n=Count("pk")).values("n"))
+        return super().get_queryset(request).annotate(sent_count=Coalesce(Subquery(sent), 0))
+
+    @admin.display(description=_("messages sent"))
+    def sent(self, obj):
+        return obj.sent_count
 
     @admin.display(description=_("nights without a run, caught up"))
     def caught_up(self, obj):

@@ -27,6 +27,11 @@ def reminder_settings(app_configs, **kwargs):
         errors.append(Error(
             "The broker's visibility_timeout must be longer than any task and any retry delay, "
             "or Redis hands a waiting task to a second worker.", id="reminders.E003"))
+    if settings.REMINDERS_SMS_BACKEND not in DEVELOPMENT_BACKENDS and not settings.REMINDERS_OFFICE_PHONE.strip():
+        errors.append(Error(
+            "REMINDERS_OFFICE_PHONE is empty while SMS reminders go to people: a household whose collector "
+            "(and their agent) has no phone would get a text with no number to call, so it would not be sent.",
+            hint="Set REMINDERS_OFFICE_PHONE to the office's number.", id="reminders.E004"))
     return errors
 
 
@@ -45,4 +50,9 @@ def reminder_backends_in_production(app_configs, **kwargs):
             settings.KANNEL_DLR_URL and settings.KANNEL_DLR_SECRET):
         warnings.append(Warning("Kannel sends no delivery reports without KANNEL_DLR_URL and KANNEL_DLR_SECRET: "
                                 "undelivered reminders would not reach the collectors' lists.", id="reminders.W003"))
+    elif settings.REMINDERS_SMS_BACKEND.endswith("KannelBackend") and not settings.KANNEL_DLR_URL.startswith(
+            "https://"):
+        warnings.append(Warning("KANNEL_DLR_URL should be https://: an http:// report URL is redirected to https "
+                                "(SECURE_SSL_REDIRECT), and smsbox 1.4.5 follows a redirect to a port without TLS "
+                                "into a crash.", id="reminders.W004"))
     return warnings

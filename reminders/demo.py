@@ -12,13 +12,13 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from collectors.models import PaymentLine
 from households.models import Enrolment
 
 from .models import Channel, Message, Reminder, ReminderRule
-from .services import render
+from .services import NoContactPhone, no_contact_reason, render
 
 FAILED_SHARE = 0.06
 DELIVERED_SHARE, UNDELIVERED_SHARE = 0.88, 0.08  # of those sent; the rest expired
@@ -96,7 +96,16 @@ def _messages(rng, reminders):
             if message.delivery == Message.Delivery.UNDELIVERED:
                 message.delivery_reason = "absent subscriber"
             message.delivery_reported_at = moment + timedelta(minutes=2)
-        message.text = render(message, items)
+        try:
+            message.text = render(message, items)
+        except NoContactPhone:  # as the batch does: not sent, failed with why (REMINDERS_OFFICE_PHONE unset)
+            message.status, message.sent_at, message.sealed_at, message.gave_up = Message.Status.FAILED, None, None, True
+            with translation.override("vi"):  # the demo is Đắk Lắk's office, in Vietnamese
+                message.error = no_contact_reason()
+            message.delivery, message.delivery_reason = "", ""
+            message.delivery_reported_at = None
+            for reminder in items:
+                reminder.status, reminder.reason = Reminder.Status.FAILED, message.error
         messages.append(message)
         members.append(items)
     Message.objects.bulk_create(messages, batch_size=1_000)

@@ -242,6 +242,14 @@ class NightlyRun(models.Model):
     started_at = models.DateTimeField(_("first run"), default=timezone.now)
     finished_at = models.DateTimeField(_("last run"), null=True, blank=True)
     runs = models.PositiveIntegerField(_("runs"), default=0)
+    # What the runs of this night claimed (added up over its runs; a second run claims nothing new).
+    queued = models.PositiveIntegerField(_("reminders to send"), default=0)
+    overtaken = models.PositiveIntegerField(_("skipped: overtaken by a later stage"), default=0)
+    too_late = models.PositiveIntegerField(_("skipped: too late"), default=0)
+    no_phone = models.PositiveIntegerField(_("no phone"), default=0)
+    no_report = models.PositiveIntegerField(
+        _("closed without a delivery report"), default=0,
+        help_text=_("Messages sent earlier that had no final delivery report in REMINDERS_DLR_TIMEOUT_HOURS."))
 
     class Meta:
         verbose_name = _("nightly run")
@@ -268,6 +276,8 @@ class Message(models.Model):
 
         NONE = "", _("no report yet")
         ACCEPTED = "accepted", _("accepted by the operator")
+        # No final report within REMINDERS_DLR_TIMEOUT_HOURS: the gateway lost it, or the phone never answered.
+        UNKNOWN = "unknown", _("no delivery report")
         EXPIRED = "expired", _("expired (phone unreachable)")
         UNDELIVERED = "undelivered", _("not delivered")
         DELIVERED = "delivered", _("delivered to the phone")

@@ -14,6 +14,7 @@
    key, and the gateway delivers it once.
 """
 
+import logging
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -27,14 +28,14 @@ from django.db.models import fields as model_fields
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from households.contributions import ContributionError, format_vnd
 from households.models import Enrolment
 from households.quotes import cover_for_ladder, renewal_quote
 
 from . import channels
-from .text import COLLECTOR_WIDTH, NAMES_WIDTH, shorten, unaccented
+from .text import COLLECTOR_WIDTH, NAMES_WIDTH, check_gsm7, shorten, sms_size, unaccented
 from .models import (
     Channel,
     ChannelPolicy,
@@ -46,6 +47,8 @@ from .models import (
     ReminderOptOut,
     ReminderRule,
 )
+
+logger = logging.getLogger(__name__)
 
 # Cover that can still be reminded: active, or lapsed for the stages after the end.
 REMINDABLE = [Enrolment.Status.ACTIVE, Enrolment.Status.LAPSED]
@@ -99,18 +102,24 @@ def _due_on(rule: ReminderRule):
     return Func(F("coverage_end"), template=template, output_field=model_fields.DateField())
 
 
+def overtaken_reason() -> str:
+    return str(_("overtaken by a later stage due too"))
+
+
+def too_late_reason() -> str:
+    return str(_("more than %(days)d days late (no run on the night it fell due)")
+               % {"days": settings.REMINDERS_CATCH_UP_DAYS})
+
+
 def _claim_rows(*, rule: ReminderRule, first: date, day: date, now: datetime, next_offset: int | None):
     """The Reminder rows to claim for `rule` on the nights `first`..`day`, as a values_list in
     INSERT column order. A stage a later one has overtaken (it fell due too while no run
     happened) and a stage more than REMINDERS_CATCH_UP_DAYS late are claimed as skipped, with why."""
     whens = []
     if next_offset is not None:
-        whens.append(When(coverage_end__lte=day - timedelta(days=next_offset),
-                          then=Value(str(_("overtaken by a later stage due too")))))
+        whens.append(When(coverage_end__lte=day - timedelta(days=next_offset), then=Value(overtaken_reason())))
     late_before = day - timedelta(days=settings.REMINDERS_CATCH_UP_DAYS + rule.offset_days)
-    whens.append(When(coverage_end__lt=late_before, then=Value(str(
-        _("more than %(days)d days late (no run on the night it fell due)")
-        % {"days": settings.REMINDERS_CATCH_UP_DAYS}))))
+    whens.append(When(coverage_end__lt=late_before, then=Value(too_late_reason())))
     reason = Case(*whens, default=Value(""), output_field=model_fields.CharField())
     skipped = [When(w.condition, then=Value(Reminder.Status.SKIPPED)) for w in whens]
     if rule.channel == Channel.SMS:
@@ -237,6 +246,22 @@ class NightSummary:
     claimed: int = 0
     merged: int = 0
     waiting_for_next_night: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # of the new claims: queued, overtaken, too_late, no_phone
+    no_report: int = 0  # messages closed without a delivery report
+
+
+def _claim_counts(*, first: date, day: date, now: datetime) -> dict[str, int]:
+    """What this run claimed (its rows carry `now` as created_at), by what the ledger shows."""
+    rows = (Reminder.objects.filter(due_on__range=(first, day), created_at=now).order_by()
+            .values_list("status", "reason").annotate(n=Count("id")))
+    counts = dict.fromkeys(["queued", "overtaken", "too_late", "no_phone"], 0)
+    overtaken, too_late = overtaken_reason(), too_late_reason()
+    for status, reason, n in rows:
+        if status == Reminder.Status.SKIPPED:
+            counts["overtaken" if reason == overtaken else "too_late" if reason == too_late else "queued"] += n
+        elif status in counts:
+            counts[status] += n
+    return counts
 
 
 @transaction.atomic
@@ -253,9 +278,13 @@ def prepare_night(*, day: date, now: datetime | None = None) -> NightSummary:
     for rule in rules:
         summary.claimed += claim_reminders(rule=rule, first=first, day=day, now=now,
                                            next_offset=_next_offset(rule, rules))
+    summary.counts = _claim_counts(first=first, day=day, now=now)
     summary.merged = merge_into_messages(first=first, day=day, now=now)
     summary.waiting_for_next_night = allot_to_night(night=day)
-    NightlyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), runs=F("runs") + 1, covered_from=first)
+    summary.no_report = close_silent_messages(now=now)
+    NightlyRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(), runs=F("runs") + 1, covered_from=first, no_report=F("no_report") + summary.no_report,
+        **{name: F(name) + n for name, n in summary.counts.items()})
     return summary
 
 
@@ -362,13 +391,13 @@ def _recipient(message: Message, reminders: list[Reminder]) -> str:
     return message.household.phone or next(iter(phones), "")
 
 
-def names_field(names: list[str]) -> str:
-    """The members due, within text.NAMES_WIDTH: "A, B", else "A and 2 others"."""
+def names_field(names: list[str], width: int = NAMES_WIDTH) -> str:
+    """The members due, within `width` (text.NAMES_WIDTH): "A, B", else "A and 2 others"."""
     joined = ", ".join(names)
-    if len(joined) <= NAMES_WIDTH or len(names) == 1:
-        return shorten(joined, NAMES_WIDTH)
+    if len(joined) <= width or len(names) == 1:
+        return shorten(joined, width)
     others = ngettext(" and %(count)d other", " and %(count)d others", len(names) - 1) % {"count": len(names) - 1}
-    return shorten(names[0], NAMES_WIDTH - len(others)) + others
+    return shorten(names[0], max(width - len(others), 8)) + others
 
 
 def renewal_amount(household, day: date) -> int | None:
@@ -384,7 +413,10 @@ def renewal_amount(household, day: date) -> int | None:
 
 def contact_for(household, day: date) -> tuple[str, str]:
     """(name, phone) the text gives: the collector assigned to the household's village (else
-    its commune) today, else that collector's agent for a missing phone; else the office."""
+    its commune) today with their phone, else their agent's phone; the office
+    (REMINDERS_OFFICE_NAME / _PHONE) when nobody is assigned or neither has a phone. The
+    phone is empty only when the office's is too (a system check refuses that with a real
+    SMS backend; `_seal` never sends such a text)."""
     # Imported here: collectors.selectors imports reminders.selectors at module level.
     from collectors.models import Assignment
 
@@ -394,38 +426,94 @@ def contact_for(household, day: date) -> tuple[str, str]:
     assignment = (Assignment.objects.current(day).filter(place, collector__active=True)
                   .select_related("collector__agent")
                   .order_by(F("village_id").asc(nulls_last=True), "start", "pk").first())
+    office = (settings.REMINDERS_OFFICE_NAME, settings.REMINDERS_OFFICE_PHONE.strip())
     if assignment is None:
-        return settings.REMINDERS_OFFICE_NAME, settings.REMINDERS_OFFICE_PHONE
+        return office
     collector = assignment.collector
-    return collector.full_name, collector.phone or collector.agent.phone
+    phone = (collector.phone or "").strip() or (collector.agent.phone or "").strip()
+    return (collector.full_name, phone) if phone else office
+
+
+class NoContactPhone(Exception):
+    """The text would end with an empty phone to call: it is not sent."""
+
+
+def no_contact_reason() -> str:
+    return _("no phone to call in the text: give the collector or their agent a phone, or set REMINDERS_OFFICE_PHONE")
+
+
+# The sentence of a text that merges several stages or schemes for one household (see `render`).
+SCHEME_SHORT = {Enrolment.Scheme.BHYT_HOUSEHOLD: pgettext_lazy("reminder text", "health ins."),
+                Enrolment.Scheme.BHXH_VOLUNTARY: pgettext_lazy("reminder text", "voluntary SI")}
+
+
+def merged_template() -> str:
+    return _("{agency}: {schemes} of {names} end from {end_date}. To pay: {amount}. "
+             "Call {collector} {collector_phone}")
+
+
+def _amount(scheme: str, reminders: list[Reminder], health_amount) -> int | None:
+    if scheme == Enrolment.Scheme.BHXH_VOLUNTARY:
+        return sum(r.enrolment.monthly_amount or 0 for r in reminders) or None
+    return health_amount()
 
 
 def merge_fields(*, household, scheme: str, reminders: list[Reminder], coverage_end: date, day: date,
-                 contact: tuple[str, str], health_amount) -> dict:
-    """A rule's fields for one household (see models.TEMPLATE_FIELDS), within text.LONGEST's widths."""
-    if scheme == Enrolment.Scheme.BHXH_VOLUNTARY:
-        amount = sum(r.enrolment.monthly_amount or 0 for r in reminders) or None
-    else:
-        amount = health_amount()
+                 contact: tuple[str, str], health_amount, names_width: int = NAMES_WIDTH,
+                 collector_width: int = COLLECTOR_WIDTH, amount: int | None | str = "") -> dict:
+    """A rule's fields for one household (see models.TEMPLATE_FIELDS), within text.LONGEST's widths
+    (narrower when `fit_one_part` asks). `amount` given: the total of several schemes."""
+    if amount == "":
+        amount = _amount(scheme, reminders, health_amount)
+    names = list(dict.fromkeys(r.enrolment.member.full_name for r in reminders))  # a member due twice: once
     return {
-        "names": names_field([r.enrolment.member.full_name for r in reminders]),
+        "names": names_field(names, width=names_width),
         "end_date": coverage_end.strftime("%d/%m/%Y"), "end_month": coverage_end.strftime("%m/%Y"),
         "household": household.code,
         "amount": format_vnd(amount) if amount else _("ask us"),
-        "collector": shorten(contact[0], COLLECTOR_WIDTH), "collector_phone": contact[1],
+        "collector": shorten(contact[0], collector_width) if collector_width else "",
+        "collector_phone": contact[1],
     }
+
+
+# How a text that would still need more than one part at send time is shortened, in order
+# (docs/reminders.md, "One SMS part"): names, then the collector's name, narrower; the
+# phone to call is never shortened. If even then it does not fit, it is cut (`fit_one_part`).
+SHORTER = [(NAMES_WIDTH, COLLECTOR_WIDTH), (20, COLLECTOR_WIDTH), (20, 12), (12, 0)]
+
+
+def fit_one_part(text: str, *, unaccented_text: bool) -> str:
+    """The last resort of `render`: a text still over one part is cut to the part's limit,
+    ending with a full stop (never split into two parts), and the cut is logged."""
+    if sms_size(text).parts == 1:
+        return text
+    cut = text
+    while sms_size(cut + ".").parts > 1:
+        cut = cut[:-1]
+    logger.warning("A reminder text was cut to one SMS part: %r", text)
+    return cut.rstrip() + "."
 
 
 def render(message: Message, reminders: list[Reminder], *, now: datetime | None = None,
            policy: ChannelPolicy | None = None) -> str:
-    """One text for the household: a paragraph per stage and scheme, naming its members, with
-    the amount to pay and whom to call; without diacritics when the channel's policy says so."""
+    """One text for the household, always one SMS part (docs/reminders.md, "One SMS part").
+
+    One stage of one scheme due: that rule's text. Several (two members at different
+    stages, both schemes): one merged sentence naming everyone due (most urgent first),
+    with the earliest coverage end and the total to pay (12 months of health insurance
+    plus a month of voluntary SI), so every reminder of the message is named by it.
+    Without diacritics (GSM 03.38) when the channel's policy says so. Too long for one
+    part (a long office phone…): the fields are narrowed (SHORTER), then the text is cut.
+    Raises NoContactPhone when the text would name no phone to call."""
     day = timezone.localdate(now)
     rules = {(r.scheme, r.offset_days): r for r in ReminderRule.objects.filter(channel=message.channel)}
     policy = policy or ChannelPolicy.objects.filter(channel=message.channel).first()
+    without_diacritics = policy.unaccented if policy else message.channel == Channel.SMS
     groups = defaultdict(list)
     for reminder in reminders:
         groups[(reminder.enrolment.scheme, reminder.stage, reminder.coverage_end)].append(reminder)
+    # Most urgent first: the earliest coverage end (the latest stage), then health insurance.
+    ordered = sorted(groups.items(), key=lambda g: (g[0][2], g[0][0] != Enrolment.Scheme.BHYT_HOUSEHOLD))
     contact = contact_for(message.household, day)
     amounts = {}
 
@@ -434,24 +522,43 @@ def render(message: Message, reminders: list[Reminder], *, now: datetime | None 
             amounts["bhyt"] = renewal_amount(message.household, day)
         return amounts["bhyt"]
 
-    paragraphs = []
-    with translation.override(settings.REMINDERS_MESSAGE_LANGUAGE):
-        for (scheme, stage, end), items in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
-            rule = rules.get((scheme, stage))
-            if rule is None:  # the rule was deleted after the scan: say it plainly
-                rule = ReminderRule(scheme=scheme, offset_days=stage,
-                                    template_vi="{names}: hạn bảo hiểm {end_date}.",
-                                    template_en="{names}: cover ends {end_date}.")
-            fields = merge_fields(household=message.household, scheme=scheme, reminders=items, coverage_end=end,
-                                  day=day, contact=contact, health_amount=health_amount)
-            paragraphs.append(rule.render(language=settings.REMINDERS_MESSAGE_LANGUAGE, fields=fields).strip())
-    text = "\n".join(paragraphs)
-    without_diacritics = policy.unaccented if policy else message.channel == Channel.SMS
-    return unaccented(text) if without_diacritics else text
+    language = settings.REMINDERS_MESSAGE_LANGUAGE
+    with translation.override(language):
+        (scheme, stage, end), items = ordered[0]  # the most urgent
+        rule = rules.get((scheme, stage))
+        if rule is None:  # the rule was deleted after the scan: say it plainly
+            rule = ReminderRule(scheme=scheme, offset_days=stage, template_vi="{names}: hạn bảo hiểm {end_date}.",
+                                template_en="{names}: cover ends {end_date}.")
+        rule_text = rule.template_en if language == "en" else rule.template_vi
+        if len(ordered) == 1:
+            templates, amount, schemes = [rule_text], "", [scheme]
+        else:
+            items = [r for _key, group in ordered for r in group]
+            schemes = list(dict.fromkeys(key[0] for key, _group in ordered))
+            parts = [_amount(s, [r for (k, g) in ordered if k[0] == s for r in g], health_amount) for s in schemes]
+            amount = sum(a for a in parts if a) or None
+            # Should the merged sentence not fit (a channel with diacritics: 70 characters), the most
+            # urgent rule's own text, checked to fit when saved, with the same merged fields.
+            templates = [merged_template(), rule_text]
+        if any("{collector_phone}" in t for t in templates) and not contact[1]:
+            raise NoContactPhone()
+        for template in templates:
+            for names_width, collector_width in SHORTER:
+                fields = merge_fields(household=message.household, scheme=scheme, reminders=items, coverage_end=end,
+                                      day=day, contact=contact, health_amount=health_amount,
+                                      names_width=names_width, collector_width=collector_width, amount=amount)
+                text = template.format(days=abs(stage), agency=settings.REMINDERS_OFFICE_NAME,
+                                       schemes=", ".join(str(SCHEME_SHORT[s]) for s in schemes), **fields).strip()
+                text = unaccented(text) if without_diacritics else text
+                if message.channel != Channel.SMS or sms_size(text).parts == 1:
+                    return text
+    return fit_one_part(text, unaccented_text=without_diacritics)
 
 
-def _seal(message: Message, now: datetime, policy: ChannelPolicy | None = None) -> bool:
-    """Fix recipient and text on the first attempt; False if nothing is left to send."""
+def _seal(message: Message, now: datetime, policy: ChannelPolicy | None = None) -> str:
+    """Fix recipient and text on the first attempt. Returns SENT if there is a text to
+    send, SKIPPED if nothing is left to send, FAILED if the text would name no phone to
+    call (the message stays unsealed, so staff's retry renders it again once one is set)."""
     reminders = list(message.reminders.filter(status=Reminder.Status.QUEUED)
                      .select_related("enrolment__member").order_by("enrolment__member_id", "stage"))
     renewed = _renewed_enrolment_ids(reminders)
@@ -471,10 +578,21 @@ def _seal(message: Message, now: datetime, policy: ChannelPolicy | None = None) 
         message.status = Message.Status.SKIPPED
         message.lease_until = None
         message.save(update_fields=["recipient", "sealed_at", "status", "lease_until", "updated_at"])
-        return False
-    message.text = render(message, keep, now=now, policy=policy)
+        return SKIPPED
+    try:
+        message.text = render(message, keep, now=now, policy=policy)
+    except NoContactPhone:
+        reason = no_contact_reason()
+        Message.objects.filter(pk=message.pk).update(
+            status=Message.Status.FAILED, gave_up=True, error=reason, lease_until=None, recipient=message.recipient,
+            updated_at=now)
+        Reminder.objects.filter(pk__in=[r.pk for r in keep]).update(
+            status=Reminder.Status.FAILED, reason=reason, updated_at=now)
+        return FAILED
+    if message.channel == Channel.SMS and (policy.unaccented if policy else True):
+        check_gsm7(message.text)  # GSM-7 or nothing: one stray character would make it UCS-2
     message.save(update_fields=["recipient", "text", "sealed_at", "updated_at"])
-    return True
+    return SENT
 
 
 def send_message(*, message_id: int, now: datetime | None = None) -> str:
@@ -497,10 +615,10 @@ def send_message(*, message_id: int, now: datetime | None = None) -> str:
         # An attempt still "in flight" belongs to a worker that died: its lease is over.
         message.attempts_made.filter(outcome=DeliveryAttempt.Outcome.IN_FLIGHT).update(
             outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=now)
-        if message.sealed_at is None and not _seal(message, now, policy):
-            message.attempts = F("attempts") - 1  # no call was made
-            message.save(update_fields=["attempts"])
-            return SKIPPED
+        sealed = SENT if message.sealed_at is not None else _seal(message, now, policy)
+        if sealed != SENT:
+            Message.objects.filter(pk=message.pk).update(attempts=F("attempts") - 1)  # no call was made
+            return sealed
         attempt = DeliveryAttempt.objects.create(message=message, number=message.attempts, started_at=now)
     # The call happens outside any transaction: a slow gateway holds no lock.
     result = channels.get_backend(message.channel).send(to=message.recipient, text=message.text, key=str(message.key))
@@ -592,9 +710,38 @@ def seconds_to_next_attempt(*, message_id: int, now: datetime | None = None) -> 
 
 # A report only moves a message up this order: reports come late, twice and out of order,
 # and "delivered" (the phone has it) is the last word.
-DELIVERY_ORDER = [Message.Delivery.NONE, Message.Delivery.ACCEPTED, Message.Delivery.EXPIRED,
-                  Message.Delivery.UNDELIVERED, Message.Delivery.DELIVERED]
+# "unknown" (no final report in time, see `close_silent_messages`) sits below the real final
+# reports: a report that comes after all still has the last word.
+DELIVERY_ORDER = [Message.Delivery.NONE, Message.Delivery.ACCEPTED, Message.Delivery.UNKNOWN,
+                  Message.Delivery.EXPIRED, Message.Delivery.UNDELIVERED, Message.Delivery.DELIVERED]
 FINAL_DELIVERY = {Message.Delivery.DELIVERED, Message.Delivery.UNDELIVERED, Message.Delivery.EXPIRED}
+
+
+def close_silent_messages(*, now: datetime | None = None) -> int:
+    """The nightly step that makes "every message ends delivered once or reported failed" hold
+    when a final report is lost: a message sent more than REMINDERS_DLR_TIMEOUT_HOURS ago whose
+    gateway sends delivery reports, but which has none but "accepted", is closed as "no delivery
+    report" (`unknown`), and its reminders go on the collector's list as undelivered, with that
+    reason. A report that arrives later still wins (DELIVERY_ORDER). Returns how many."""
+    now = now or timezone.now()
+    reporting = [c for c in Channel.values if channels.reports_delivery(c)]
+    if not reporting:
+        return 0
+    hours = settings.REMINDERS_DLR_TIMEOUT_HOURS
+    reason = _("no delivery report within %(hours)d hours") % {"hours": hours}
+    with transaction.atomic():
+        # Locked: a report arriving meanwhile waits, then finds "unknown" and moves it up.
+        ids = list(Message.objects.select_for_update().filter(
+            channel__in=reporting, status=Message.Status.SENT, sent_at__lt=now - timedelta(hours=hours),
+            delivery__in=[Message.Delivery.NONE, Message.Delivery.ACCEPTED]).values_list("pk", flat=True))
+        for start in range(0, len(ids), 5_000):
+            chunk = ids[start:start + 5_000]
+            Message.objects.filter(pk__in=chunk).update(
+                delivery=Message.Delivery.UNKNOWN, delivery_reason=reason, delivery_reported_at=now, updated_at=now)
+            Reminder.objects.filter(message_id__in=chunk, status__in=[Reminder.Status.SENT, Reminder.Status.QUEUED,
+                                                                      Reminder.Status.FAILED]).update(
+                status=Reminder.Status.UNDELIVERED, reason=reason, updated_at=now)
+    return len(ids)
 
 
 @transaction.atomic

@@ -39,10 +39,51 @@ LONGEST = {
 }
 
 
+# What `unaccented` writes for characters that have no GSM-7 form once their marks are gone:
+# the apostrophes, quotes and dashes of word processors and phones, the ellipsis, the
+# look-alikes of Đ that some registries hold (Ð is the Icelandic eth, ɖ/Ɖ the African D), ₫.
+TRANSLITERATE = {
+    "đ": "d", "Đ": "D", "Ð": "D", "ð": "d", "ɖ": "d", "Ɖ": "D", "₫": "d",
+    "’": "'", "‘": "'", "ʼ": "'", "ʻ": "'", "ˈ": "'", "`": "'", "´": "'", "′": "'", "‚": ",",
+    "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"',
+    "–": "-", "—": "-", "‒": "-", "―": "-", "‐": "-", "‑": "-", "−": "-", "•": "-",
+    "…": "...", "·": ".", "\t": " ", "\f": " ",
+}
+
+
 def unaccented(text: str) -> str:
-    """'Thẻ BHYT của Nguyễn Thị Hiền: 1.263.600 ₫' → 'The BHYT cua Nguyen Thi Hien: 1.263.600 d'."""
-    text = text.replace("đ", "d").replace("Đ", "D").replace("₫", "d")
-    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    """'Thẻ BHYT của Nguyễn Thị Hiền: 1.263.600 ₫' → 'The BHYT cua Nguyen Thi Hien: 1.263.600 d'.
+
+    The result is always GSM 03.38 (basic set and its extension table): one character
+    outside it would make the whole SMS UCS-2 (70 characters a part instead of 160). Marks
+    are taken off, the punctuation above transliterated, any other space becomes a space,
+    and anything else without a GSM-7 form (emoji, other scripts, control characters) is dropped."""
+    out = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            continue
+        if ch in TRANSLITERATE:
+            out.append(TRANSLITERATE[ch])
+        elif ch in GSM7_BASIC or ch in GSM7_EXTENSION:
+            out.append(ch)
+        elif unicodedata.category(ch).startswith("Z"):  # no-break, thin, ideographic… spaces
+            out.append(" ")
+    return "".join(out)
+
+
+def is_gsm7(text: str) -> bool:
+    """True if every character of `text` is in GSM 03.38 (basic set or extension table)."""
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def check_gsm7(text: str) -> str:
+    """The sender's guard: a text to go as GSM-7 must be encodable in GSM 03.38, or the
+    gateway would send it as UCS-2 (or mangle it). Returns the text; raises ValueError
+    naming the characters that are not."""
+    if not is_gsm7(text):
+        bad = sorted({ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION})
+        raise ValueError("not GSM 03.38: " + ", ".join(f"U+{ord(ch):04X}" for ch in bad))
+    return text
 
 
 class SmsSize(NamedTuple):
@@ -52,7 +93,7 @@ class SmsSize(NamedTuple):
 
 
 def sms_size(text: str) -> SmsSize:
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+    if is_gsm7(text):
         length = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
         single, part = 160, 153
         encoding = GSM7

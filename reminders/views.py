@@ -33,22 +33,36 @@ def _key(text) -> uuid.UUID | None:
         return None
 
 
+def _text(value, limit: int = 300) -> str:
+    """A report's free text as the database can store it: PostgreSQL refuses NUL in text
+    (a 500, and the gateway would resend the report forever), so control characters go."""
+    return "".join(ch for ch in str(value) if ch >= " " or ch in "\t\n")[:limit]
+
+
 def _answer(changed: bool) -> HttpResponse:
     return HttpResponse("recorded" if changed else "already recorded", content_type="text/plain")
 
 
+def accepts_nul_characters(view):
+    """outreach.middleware.RefuseNulCharacters lets this view clean its own parameters."""
+    view.accepts_nul_characters = True
+    return view
+
+
+@accepts_nul_characters
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def kannel_report(request):
     data = request.GET if request.method == "GET" else request.POST
     key, sig = _key(data.get("key", "")), data.get("sig", "")
-    if not settings.KANNEL_DLR_SECRET or key is None or not hmac.compare_digest(signature(str(key)), sig):
+    if not settings.KANNEL_DLR_SECRET or key is None or not hmac.compare_digest(
+            signature(str(key)).encode(), sig.encode()):  # bytes: a non-ASCII str would raise
         return HttpResponse("bad or missing key/sig", status=403, content_type="text/plain")
     try:
         state = KANNEL_TYPES[int(data.get("type", ""))]
     except (KeyError, ValueError):
         return HttpResponse(f"type must be one of {sorted(KANNEL_TYPES)}", status=400, content_type="text/plain")
-    answer = data.get("answer", "")[:300]
+    answer = _text(data.get("answer", ""))
     if data.get("type") == "2" and "EXPIRED" in answer.upper():
         state = Message.Delivery.EXPIRED  # SMPP's "stat:EXPIRED": the phone stayed unreachable
     if not Message.objects.filter(key=key).exists():
@@ -77,5 +91,5 @@ def gateway_report(request):
         return JsonResponse({"error": f"status must be one of {sorted(GATEWAY_STATES)}"}, status=400)
     if not Message.objects.filter(key=key).exists():
         return JsonResponse({"error": "unknown message"}, status=404)
-    changed = services.record_delivery(key=key, state=state, reason=str(body.get("reason") or "")[:300])
+    changed = services.record_delivery(key=key, state=state, reason=_text(body.get("reason") or ""))
     return JsonResponse({"recorded": changed})

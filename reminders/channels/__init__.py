@@ -36,3 +36,10 @@ def backend_path(channel: str) -> str:
 
 def get_backend(channel: str):
     return import_string(backend_path(channel))()
+
+
+def reports_delivery(channel: str) -> bool:
+    """Whether the channel's backend, as configured, sends delivery reports back (a backend
+    says so with a `reports_delivery()` method; the development ones and e-mail do not)."""
+    backend = get_backend(channel)
+    return bool(getattr(backend, "reports_delivery", lambda: False)())

@@ -3,12 +3,14 @@ and the operators' SMSCs.
 
 Request  GET KANNEL_SENDSMS_URL?username=…&password=…&to=…&from=SMS_GATEWAY_SENDER&text=…
              &charset=UTF-8[&coding=2]&dlr-mask=31&dlr-url=…   (text and the rest URL-encoded)
-Answer   202 "0: Accepted for delivery"          → sent
+Answer   202 "0: Accepted for delivery" (older
+             smsbox: "Sent.")                     → sent
          202 "3: Queued for later delivery"      → sent (no SMSC up now: bearerbox keeps it and
                                                     delivers when one comes back)
          4xx (bad user, missing or bad number)   → give up
          5xx ("Sending failed", …), timeout,
-         refused connection (smsbox down)        → retry
+         connection reset or refused (smsbox down) → retry
+(tests/test_kannel_answers.py pins each against a stub smsbox)
 
 Text outside GSM-7 (Vietnamese with diacritics) goes as `coding=2` (UCS-2);
 smsbox splits a long text into `max-messages` parts when `concatenation` is on.
@@ -51,6 +53,9 @@ def dlr_url(key: str) -> str:
 
 
 class KannelBackend:
+    def reports_delivery(self) -> bool:
+        return bool(settings.KANNEL_DLR_URL)
+
     def send(self, *, to: str, text: str, key: str) -> Result:
         params = {"username": settings.KANNEL_USERNAME, "password": settings.KANNEL_PASSWORD, "to": to,
                   "from": settings.SMS_GATEWAY_SENDER, "text": text, "charset": "UTF-8"}

@@ -32,6 +32,9 @@ def _session() -> requests.Session:
 
 
 class HttpSmsBackend:
+    def reports_delivery(self) -> bool:
+        return bool(settings.SMS_GATEWAY_CALLBACK_SECRET)
+
     def send(self, *, to: str, text: str, key: str) -> Result:
         payload = {"to": to, "text": text, "sender": settings.SMS_GATEWAY_SENDER, "client_ref": key}
         headers = {"Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}", "Idempotency-Key": key}

@@ -187,6 +187,12 @@ class Kannel:
         except requests.RequestException:
             return ""
 
+    def store_size(self) -> int:
+        """Messages bearerbox holds in its store: accepted from smsbox, not yet confirmed by
+        an SMSC (status.txt: "SMS: received …, sent …, store size N")."""
+        found = re.search(r"store size (-?\d+)", self.status())
+        return max(int(found.group(1)), 0) if found else 0
+
     def smsc_online(self) -> bool:
         return any("fake" in line and "online" in line for line in self.status().splitlines())
 

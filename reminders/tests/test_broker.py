@@ -143,6 +143,7 @@ class WorkerProcess:
             "SMS_GATEWAY_URL": gateway_url, "SMS_GATEWAY_TOKEN": token,
             "SMS_GATEWAY_CONNECT_TIMEOUT": "1", "SMS_GATEWAY_READ_TIMEOUT": "2",
             "REMINDERS_SEND_LEASE": "4", "REMINDERS_RETRY_DELAY": "0.1", "CONN_MAX_AGE": "0",
+            "REMINDERS_OFFICE_PHONE": django_settings.REMINDERS_OFFICE_PHONE,
             **env,
         }
         self.process = None

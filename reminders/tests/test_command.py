@@ -47,7 +47,7 @@ def test_the_command_runs_the_batch_and_prints_counts_per_stage_channel_and_outc
 def test_a_dry_run_prints_the_plan_and_changes_nothing(outbox, any_hour, due_tonight):
     out = run("--date", due_tonight.isoformat(), "--dry-run")
     assert out.splitlines() == [
-        f"Reminders due on {due_tonight:%d/%m/%Y} that would be claimed (dry run, nothing changed):",
+        f"Reminders of the night of {due_tonight:%d/%m/%Y} that would be claimed (dry run, nothing changed):",
         "  stage             channel        queued    no phone",
         "  30 days before    SMS                 2           0",
         "  on the day        SMS                 0           1",

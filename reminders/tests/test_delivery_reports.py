@@ -4,7 +4,7 @@ backend, idempotent, never a 500, and right in the end whatever order they come 
 import json
 import random
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -163,7 +163,7 @@ def test_a_report_that_comes_before_the_workers_answer_closes_the_message_and_it
 
 @pytest.mark.postgres
 def test_lost_duplicated_and_out_of_order_reports_still_end_in_the_right_state(
-        transactional_db, reseeded, live_server, outbox, any_hour):
+        transactional_db, reseeded, live_server, outbox, any_hour, settings):
     messages = sent_messages(40)
     rng = random.Random(19)
     final = {m.key: rng.choice([1, 2, 16]) for m in messages}
@@ -186,7 +186,22 @@ def test_lost_duplicated_and_out_of_order_reports_still_end_in_the_right_state(
         assert message.delivery == want, (message.key, message.delivery, want)
         reminder = message.reminders.get()
         assert reminder.status == {"accepted": "sent"}.get(want, want)
-    print(f"\n{len(reports)} reports ({len(lost)} finals lost, 30 duplicates, shuffled): every message right")
+
+    # The nightly batch REMINDERS_DLR_TIMEOUT_HOURS later closes the 8 whose final report was lost:
+    # every message ends delivered or reported failed, and those households go on the Today list.
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    services.prepare_night(day=NIGHT + timedelta(days=2), now=timezone.now() + timedelta(hours=49))
+    for message in Message.objects.all():
+        want = "unknown" if message.key in lost else expected[final[message.key]]
+        assert message.delivery == want
+    assert set(Message.objects.values_list("delivery", flat=True)) == {"delivered", "undelivered", "unknown"}
+    silent = Reminder.objects.filter(message__key__in=lost)
+    assert set(silent.values_list("status", "reason")) == {("undelivered", "no delivery report within 48 hours")}
+    households = list(silent.values_list("household_id", flat=True))
+    assert {state.state for state in reminder_states(households, on=NIGHT + timedelta(days=2)).values()} == {
+        "undelivered"}
+    print(f"\n{len(reports)} reports ({len(lost)} finals lost, 30 duplicates, shuffled): every message right; "
+          f"the {len(lost)} without a final report closed as 'no delivery report' after 48 hours")
 
 
 @pytest.mark.django_db
@@ -198,3 +213,63 @@ def test_staff_filter_messages_by_delivery_report(client, outbox, any_hour, staf
     assert f"/admin/reminders/message/{undelivered.pk}/change/" in page
     assert f"/admin/reminders/message/{delivered.pk}/change/" not in page
     assert f"/admin/reminders/message/{silent.pk}/change/" not in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_nul_or_odd_characters_in_a_report_are_stored_without_them_never_a_500(client, outbox, any_hour):
+    """PostgreSQL refuses NUL in text: Kannel's %A or a gateway's reason holding one was a 500."""
+    first, second, third = sent_messages(3)
+    response = client.get(KANNEL, kannel_params(first, 2, "id:1 stat:UNDELIV\x00err:011"))
+    assert (response.status_code, response.content) == (200, b"recorded")
+    first.refresh_from_db()
+    assert first.delivery_reason == "id:1 stat:UNDELIVerr:011"
+    response = gateway_post(client, {"client_ref": str(second.key), "status": "undelivered",
+                                     "reason": "blocked\u0000 by the operator"})
+    assert response.json() == {"recorded": True}
+    assert Reminder.objects.get(message=second).reason == "not delivered: blocked by the operator"
+    # A signature that is not ASCII is a forged one, not a crash.
+    assert client.get(KANNEL, {**kannel_params(third, 1), "sig": "é" * 32}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_message_whose_final_report_never_comes_is_closed_as_no_delivery_report_and_shows_on_today(
+        client, outbox, any_hour, settings):
+    from collectors.selectors import households_in_area, today_list
+    from collectors.tests.factories import AssignmentFactory, CollectorFactory
+
+    silent, delivered, recent = sent_messages(3)
+    client.get(KANNEL, kannel_params(silent, 8))  # "accepted by the SMSC", then nothing
+    client.get(KANNEL, kannel_params(delivered, 1))
+    two_days_later = timezone.now() + timedelta(hours=49)
+    Message.objects.filter(pk=recent.pk).update(sent_at=two_days_later - timedelta(hours=10))
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"  # it sends delivery reports
+    assert settings.REMINDERS_DLR_TIMEOUT_HOURS == 48
+
+    summary = services.prepare_night(day=NIGHT + timedelta(days=2), now=two_days_later)
+    assert summary.no_report == 1
+    assert list(Message.objects.order_by("pk").values_list("delivery", "delivery_reason")) == [
+        ("unknown", "no delivery report within 48 hours"), ("delivered", ""), ("", "")]
+    reminder = Reminder.objects.get(message=silent)
+    assert (reminder.status, reminder.reason) == ("undelivered", "no delivery report within 48 hours")
+    # On the collector's Today list like any undelivered SMS, with the reason.
+    household = silent.household
+    collector = CollectorFactory()
+    AssignmentFactory(collector=collector, commune=household.commune, start=NIGHT - timedelta(days=30))
+    on = NIGHT + timedelta(days=2)
+    page = today_list(collector, households_in_area(collector, on=on), on=on)
+    [line] = [line for _place, lines in page.villages for line in lines if line.household.pk == household.pk]
+    assert (line.reminder.state, line.reminder.reason) == ("undelivered", "no delivery report within 48 hours")
+    # Run again: nothing more; a final report that comes after all still has the last word.
+    assert services.prepare_night(day=NIGHT + timedelta(days=2), now=two_days_later).no_report == 0
+    client.get(KANNEL, kannel_params(silent, 1))
+    assert Reminder.objects.get(message=silent).status == "delivered"
+
+
+@pytest.mark.django_db
+def test_without_delivery_reports_configured_no_message_is_closed_for_lack_of_one(outbox, any_hour, settings):
+    sent_messages(1)
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    settings.KANNEL_DLR_URL = ""  # Kannel asked for no reports: silence means nothing
+    assert services.close_silent_messages(now=timezone.now() + timedelta(days=30)) == 0
+    assert Message.objects.get().delivery == ""

@@ -106,3 +106,26 @@ def test_a_change_to_a_rule_is_audited_with_who_made_it(client):
     assert response.status_code == 302
     latest = rule.history.latest()
     assert latest.history_user == staff and latest.template_vi == "Thẻ BHYT của {names} hết hạn ngày {end_date}."
+
+
+def test_sms_to_people_without_an_office_phone_is_refused_at_start_up(settings):
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    settings.REMINDERS_OFFICE_PHONE = " "
+    with pytest.raises(SystemCheckError, match="reminders.E004"):
+        call_command("check")
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.console.ConsoleBackend"  # development: allowed
+    call_command("check")
+    settings.REMINDERS_SMS_BACKEND, settings.REMINDERS_OFFICE_PHONE = (
+        "reminders.channels.kannel.KannelBackend", "02623852222")
+    call_command("check")
+
+
+def test_production_is_warned_when_kannels_report_url_is_not_https(settings, capsys):
+    settings.REMINDERS_SMS_BACKEND = "reminders.channels.kannel.KannelBackend"
+    settings.SECRET_KEY = "x" * 60
+    settings.KANNEL_DLR_URL, settings.KANNEL_DLR_SECRET = "http://outreach.example/reminders/dlr/kannel/", "s" * 40
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W004" in capsys.readouterr().err
+    settings.KANNEL_DLR_URL = "https://outreach.example/reminders/dlr/kannel/"
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "reminders.W004" not in capsys.readouterr().err

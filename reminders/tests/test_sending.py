@@ -44,20 +44,18 @@ def test_one_text_per_household_names_every_member_due_the_amount_and_the_collec
     due_enrolment(ends=NIGHT + timedelta(days=30), household=household, name="Nguyễn Văn Bình", phone=None)
     AssignmentFactory(commune=household.commune, start=NIGHT - timedelta(days=100),
                       collector=CollectorFactory(full_name="Hoàng Thị Mai", phone="0905111222"))
-    ChannelPolicy.objects.filter(channel="sms").update(unaccented=False)
 
     services.prepare_night(day=NIGHT)
     assert send_all() == ["sent"]
 
+    # Two stages due the same night: one sentence (it was a paragraph per stage, two SMS parts),
+    # everyone due named, the earliest end, one renewal of the household's health insurance.
     [sms] = outbox
     assert sms["to"] == "0912000111"
-    amount = format_vnd(services.renewal_amount(household, timezone.localdate()))
-    assert sms["text"].splitlines() == [
-        f"BHXH Đắk Lắk: Thẻ BHYT của Nguyễn Văn Bình hết hạn {(NIGHT + timedelta(days=30)):%d/%m/%Y}. "
-        f"Gia hạn 12 tháng: {amount}. LH Hoàng Thị Mai 0905111222",
-        f"BHXH Đắk Lắk: Thẻ BHYT của Nguyễn Văn An, Trần Thị Hoa còn 7 ngày, hết hạn "
-        f"{(NIGHT + timedelta(days=7)):%d/%m/%Y}. Gia hạn: {amount}. LH Hoàng Thị Mai 0905111222",
-    ]
+    amount = format_vnd(services.renewal_amount(household, timezone.localdate())).replace("₫", "d")
+    assert sms["text"] == (
+        f"BHXH Dak Lak: BHYT cua Nguyen Van An va 2 nguoi khac het han tu {(NIGHT + timedelta(days=7)):%d/%m/%Y}. "
+        f"Can dong: {amount}. LH Hoang Thi Mai 0905111222")
     assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
 
 

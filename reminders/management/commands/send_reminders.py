@@ -21,8 +21,14 @@ class Command(BaseCommand):
     def handle(self, *args, date, dry_run, **options):
         day = date or timezone.localdate()
         if dry_run:
-            self._print_table(_("Reminders due on %(day)s that would be claimed (dry run, nothing changed):")
-                              % {"day": f"{day:%d/%m/%Y}"}, services.plan_night(day=day))
+            first = services.catch_up_from(day)
+            dates = {"first": f"{first:%d/%m/%Y}", "day": f"{day:%d/%m/%Y}", "missed": (day - first).days}
+            if first < day:  # the run would catch up the nights without a run before this one
+                title = _("Reminders of the nights %(first)s to %(day)s (%(missed)d nights without a run caught up) "
+                          "that would be claimed (dry run, nothing changed):") % dates
+            else:
+                title = _("Reminders of the night of %(day)s that would be claimed (dry run, nothing changed):") % dates
+            self._print_table(title, services.plan_night(day=day))
             return
         summary = services.prepare_night(day=day)
         sent = Counter()
