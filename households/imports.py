@@ -101,12 +101,22 @@ class Invalid(Exception):
 # --- Reading files ----------------------------------------------------------------
 
 
-@dataclass
 class Sheet:
-    name: str
-    header: list
-    rows: object  # callable → iterator of (spreadsheet row number, values)
-    estimated_rows: int = 0
+    """One sheet: its name, its header row (a list, or a callable that reads
+    it when first asked: a workbook's sheets are read one at a time, and only
+    until the list's is found), its rows, and an estimate of their number."""
+
+    def __init__(self, name: str, header, rows, estimated_rows: int = 0):
+        self.name = name
+        self._header = header
+        self.rows = rows  # callable → iterator of (spreadsheet row number, values)
+        self.estimated_rows = estimated_rows
+
+    @property
+    def header(self) -> list:
+        if callable(self._header):
+            self._header = self._header()
+        return self._header
 
 
 def read_sheets(content: bytes) -> list[Sheet]:
@@ -158,20 +168,29 @@ def _read_csv(content: bytes) -> Sheet:
 
 
 def _read_xlsx(content: bytes) -> list[Sheet]:
-    """Measured and bounded first (households/workbook.py), then read."""
+    """Measured and bounded first (households/workbook.py), then read: each
+    sheet's header when it is asked for, its rows when they are."""
     try:
-        sheets = []
-        for sheet in workbook.read_workbook(content):
-            rows = sheet.rows()
-            first = next(rows, None)
-            rows.close()
-            header = first[1] if first is not None and first[0] == 1 else []
-            sheets.append(Sheet(sheet.name, header, _data_rows(sheet), estimated_rows=sheet.estimated_rows))
-        return sheets
+        return [Sheet(sheet.name, _header_row(sheet), _data_rows(sheet), estimated_rows=sheet.estimated_rows)
+                for sheet in workbook.read_workbook(content)]
     except workbook.TooLarge as error:
         raise FileProblem(str(error)) from None
     except Exception as error:  # workbook.Damaged, or whatever a reader raises on a damaged file
         raise _unreadable_xlsx() from error
+
+
+def _header_row(sheet):
+    def header():
+        rows = sheet.rows()
+        try:
+            first = next(rows, None)
+        except workbook.Damaged as error:
+            raise _unreadable_xlsx() from error
+        finally:
+            rows.close()
+        return first[1] if first is not None and first[0] == 1 else []
+
+    return header
 
 
 def _data_rows(sheet):
@@ -1154,10 +1173,11 @@ def _chunks(values, size=LOOKUP_CHUNK):
 
 def estimate_rows(content: bytes) -> int:
     """Rows of the file, roughly, without reading its cells (a workbook's come
-    from measuring it): this runs in the web request."""
+    from measuring it, all its sheets together: a check may read them all):
+    this runs in the web request."""
     try:
         if content.startswith(b"PK\x03\x04"):
-            return max((sheet.estimated_rows for sheet in workbook.read_workbook(content)), default=0)
+            return workbook.Measured(content).rows
         return max((sheet.estimated_rows for sheet in read_sheets(content)), default=0)
     except (FileProblem, workbook.TooLarge, workbook.Damaged):
         return 0  # checked inline, where the file is refused with its reason
