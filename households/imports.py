@@ -18,7 +18,7 @@ import io
 import logging
 import re
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -644,18 +644,22 @@ def import_households(*, content: bytes, file_name: str, user=None, dry_run: boo
             table = HOUSEHOLD_SPEC.read(content)
             run = _HouseholdImport(report, progress or (lambda percent: None))
             run.read(table)
-            run.match_registry()
-            if report.ok and (dry_run or checked_against is not None):
-                report.registry_state = run.registry_state()
-                if checked_against is not None and report.registry_state != checked_against:
-                    report.problems.append(Problem(_(
-                        "The registry changed since this file was checked: households or members it names were "
-                        "added or changed in the meantime, so nothing was imported. Upload the file again to check "
-                        "it against the registry as it is now.")))
-            if report.ok:
-                run.plan()
-            if report.ok and not dry_run:
-                run.write(user=user, reason=_("import of %(file)s") % {"file": file_name})
+            # A confirmation compares the registry with what was checked and writes in one transaction,
+            # the rows it compares locked first: nothing changes them between the comparison and the write.
+            confirming = checked_against is not None and not dry_run
+            with transaction.atomic() if confirming else nullcontext():
+                run.match_registry(lock=confirming)
+                if report.ok and (dry_run or checked_against is not None):
+                    report.registry_state = run.registry_state()
+                    if checked_against is not None and report.registry_state != checked_against:
+                        report.problems.append(Problem(_(
+                            "The registry changed since this file was checked: households or members it names "
+                            "were added or changed in the meantime, so nothing was imported. Upload the file "
+                            "again to check it against the registry as it is now.")))
+                if report.ok:
+                    run.plan()
+                if report.ok and not dry_run:
+                    run.write(user=user, reason=_("import of %(file)s") % {"file": file_name})
     except FileProblem as problem:
         report.problems = problem.problems + report.problems
     report.problems.sort(key=lambda problem: problem.row or 0)
@@ -827,11 +831,20 @@ class _HouseholdImport:
 
     # --- natural keys against the registry --------------------------------------------
 
-    def match_registry(self):
-        self.existing = {h.code: h for h in where_in(Household.objects.all(), "code", self.households)}
+    def match_registry(self, *, lock: bool = False):
+        """`lock`: the rows read are locked (SELECT … FOR UPDATE, in id order) until the
+        transaction ends: the file's households, their members, and members elsewhere with
+        one of the file's IDs. Rows added meanwhile meet the database's unique constraints."""
+        # In id order: the digest of the check and of the confirmation read members in the same order.
+        households, members = Household.objects.order_by("pk"), Member.objects.order_by("pk")
+        elsewhere_members = Member.objects.select_related("household").order_by("pk")
+        if lock:
+            households, members = households.select_for_update(), members.select_for_update()
+            elsewhere_members = elsewhere_members.select_for_update(of=("self",))
+        self.existing = {h.code: h for h in where_in(households, "code", self.households)}
         self.code_of = {h.pk: h.code for h in self.existing.values()}
         self.members_of = defaultdict(list)
-        for member in where_in(Member.objects.all(), "household_id", self.code_of):
+        for member in where_in(members, "household_id", self.code_of):
             self.members_of[member.household_id].append(member)
         self.progress(65)
         # Each ID of the file, found among the members of the file's households
@@ -841,7 +854,7 @@ class _HouseholdImport:
             for members in self.members_of.values():
                 index.update((getattr(m, key), m) for m in members if getattr(m, key))
             elsewhere = {getattr(row, key) for row in self.rows if getattr(row, key)} - index.keys()
-            for member in where_in(Member.objects.select_related("household"), key, elsewhere):
+            for member in where_in(elsewhere_members, key, elsewhere):
                 index[getattr(member, key)] = member
         self.progress(70)
 
