@@ -832,12 +832,11 @@ class _HouseholdImport:
     # --- natural keys against the registry --------------------------------------------
 
     def match_registry(self, *, lock: bool = False):
-        """`lock`: the rows read are locked (SELECT … FOR UPDATE, in id order) until the
+        """`lock`: the rows read are locked (SELECT … FOR UPDATE) until the
         transaction ends: the file's households, their members, and members elsewhere with
         one of the file's IDs. Rows added meanwhile meet the database's unique constraints."""
-        # In id order: the digest of the check and of the confirmation read members in the same order.
-        households, members = Household.objects.order_by("pk"), Member.objects.order_by("pk")
-        elsewhere_members = Member.objects.select_related("household").order_by("pk")
+        households, members = Household.objects.all(), Member.objects.all()
+        elsewhere_members = Member.objects.select_related("household")
         if lock:
             households, members = households.select_for_update(), members.select_for_update()
             elsewhere_members = elsewhere_members.select_for_update(of=("self",))
@@ -846,6 +845,8 @@ class _HouseholdImport:
         self.members_of = defaultdict(list)
         for member in where_in(members, "household_id", self.code_of):
             self.members_of[member.household_id].append(member)
+        for found in self.members_of.values():  # in id order, whatever order the database gave them in, so
+            found.sort(key=lambda member: member.pk)  # that the check's digest and the confirmation's agree
         self.progress(65)
         # Each ID of the file, found among the members of the file's households
         # first, then (one query per kind of ID) anywhere else in the registry.
