@@ -98,6 +98,11 @@ class HandoverAdmin(admin.ModelAdmin):
 
         return BoundToUser
 
+    def get_inline_instances(self, request, obj=None):
+        # The receipts are typed on the add page and recorded by the form: their list shows once recorded
+        # (an empty list of them, never saved, made the admin's change message fail for provincial staff).
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []

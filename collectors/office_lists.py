@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from households.contributions import group_label
 from households.ethnicity import ETHNIC_GROUPS
 from households.models import Enrolment, ExportLog, Member
+from households.resources import neutralise
 
 from .models import Agent, OfficeList, OfficeListEntry, Payment, PaymentLine
 from .receipts import cover_from_as_paid
@@ -300,7 +301,8 @@ def _table(sheet, layout: ListLayout, office_list: OfficeList, rows: list[Row]) 
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for number, row in enumerate(rows, 1):
-        sheet.append([number if column.header == "STT" else column.value(row) for column in layout.columns])
+        sheet.append([number if column.header == "STT" else neutralise(column.value(row))
+                      for column in layout.columns])
     sheet.append([])
     sheet.append(["", "Người lập biểu", "", "", "", "", "", "", "", "Thủ trưởng đơn vị"])
     sheet.page_setup.orientation = "landscape"
@@ -312,7 +314,7 @@ def _table(sheet, layout: ListLayout, office_list: OfficeList, rows: list[Row]) 
 def _declaration(sheet, layout: ListLayout, office_list: OfficeList, row: Row) -> None:
     _heading(sheet, layout, office_list, 2)
     for column in layout.columns:
-        sheet.append([column.header, column.value(row)])
+        sheet.append([column.header, neutralise(column.value(row))])
     sheet.append([])
     sheet.append(["Người kê khai (ký, ghi rõ họ tên)", ""])
     sheet.column_dimensions["A"].width = 48

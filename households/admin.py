@@ -51,6 +51,7 @@ from .resources import (
     EnrolmentResource,
     HouseholdMemberResource,
     VillageResource,
+    neutralise,
     template_file,
 )
 from .text import mask, search_key
@@ -584,7 +585,9 @@ class ImportJobAdmin(ViewOnlyAdmin):
         writer = csv.writer(response)
         writer.writerow([gettext("row"), gettext("column"), gettext("value"), gettext("problem")])
         for problem in report.problems + report.warnings:
-            writer.writerow([problem.row or "", problem.column, problem.value, problem.message])
+            # The value is the file's own cell, a refused formula perhaps: written back as text.
+            writer.writerow([neutralise(cell) for cell in (problem.row or "", problem.column, problem.value,
+                                                           problem.message)])
         return response
 
 

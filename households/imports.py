@@ -18,7 +18,7 @@ import io
 import logging
 import re
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -101,12 +101,22 @@ class Invalid(Exception):
 # --- Reading files ----------------------------------------------------------------
 
 
-@dataclass
 class Sheet:
-    name: str
-    header: list
-    rows: object  # callable → iterator of (spreadsheet row number, values)
-    estimated_rows: int = 0
+    """One sheet: its name, its header row (a list, or a callable that reads
+    it when first asked: a workbook's sheets are read one at a time, and only
+    until the list's is found), its rows, and an estimate of their number."""
+
+    def __init__(self, name: str, header, rows, estimated_rows: int = 0):
+        self.name = name
+        self._header = header
+        self.rows = rows  # callable → iterator of (spreadsheet row number, values)
+        self.estimated_rows = estimated_rows
+
+    @property
+    def header(self) -> list:
+        if callable(self._header):
+            self._header = self._header()
+        return self._header
 
 
 def read_sheets(content: bytes) -> list[Sheet]:
@@ -158,20 +168,29 @@ def _read_csv(content: bytes) -> Sheet:
 
 
 def _read_xlsx(content: bytes) -> list[Sheet]:
-    """Measured and bounded first (households/workbook.py), then read."""
+    """Measured and bounded first (households/workbook.py), then read: each
+    sheet's header when it is asked for, its rows when they are."""
     try:
-        sheets = []
-        for sheet in workbook.read_workbook(content):
-            rows = sheet.rows()
-            first = next(rows, None)
-            rows.close()
-            header = first[1] if first is not None and first[0] == 1 else []
-            sheets.append(Sheet(sheet.name, header, _data_rows(sheet), estimated_rows=sheet.estimated_rows))
-        return sheets
+        return [Sheet(sheet.name, _header_row(sheet), _data_rows(sheet), estimated_rows=sheet.estimated_rows)
+                for sheet in workbook.read_workbook(content)]
     except workbook.TooLarge as error:
         raise FileProblem(str(error)) from None
     except Exception as error:  # workbook.Damaged, or whatever a reader raises on a damaged file
         raise _unreadable_xlsx() from error
+
+
+def _header_row(sheet):
+    def header():
+        rows = sheet.rows()
+        try:
+            first = next(rows, None)
+        except workbook.Damaged as error:
+            raise _unreadable_xlsx() from error
+        finally:
+            rows.close()
+        return first[1] if first is not None and first[0] == 1 else []
+
+    return header
 
 
 def _data_rows(sheet):
@@ -630,18 +649,22 @@ def import_households(*, content: bytes, file_name: str, user=None, dry_run: boo
             table = HOUSEHOLD_SPEC.read(content)
             run = _HouseholdImport(report, progress or (lambda percent: None))
             run.read(table)
-            run.match_registry()
-            if report.ok and (dry_run or checked_against is not None):
-                report.registry_state = run.registry_state()
-                if checked_against is not None and report.registry_state != checked_against:
-                    report.problems.append(Problem(_(
-                        "The registry changed since this file was checked: households or members it names were "
-                        "added or changed in the meantime, so nothing was imported. Upload the file again to check "
-                        "it against the registry as it is now.")))
-            if report.ok:
-                run.plan()
-            if report.ok and not dry_run:
-                run.write(user=user, reason=_("import of %(file)s") % {"file": file_name})
+            # A confirmation compares the registry with what was checked and writes in one transaction,
+            # the rows it compares locked first: nothing changes them between the comparison and the write.
+            confirming = checked_against is not None and not dry_run
+            with transaction.atomic() if confirming else nullcontext():
+                run.match_registry(lock=confirming)
+                if report.ok and (dry_run or checked_against is not None):
+                    report.registry_state = run.registry_state()
+                    if checked_against is not None and report.registry_state != checked_against:
+                        report.problems.append(Problem(_(
+                            "The registry changed since this file was checked: households or members it names "
+                            "were added or changed in the meantime, so nothing was imported. Upload the file "
+                            "again to check it against the registry as it is now.")))
+                if report.ok:
+                    run.plan()
+                if report.ok and not dry_run:
+                    run.write(user=user, reason=_("import of %(file)s") % {"file": file_name})
     except FileProblem as problem:
         report.problems = problem.problems + report.problems
     report.problems.sort(key=lambda problem: problem.row or 0)
@@ -814,12 +837,22 @@ class _HouseholdImport:
 
     # --- natural keys against the registry --------------------------------------------
 
-    def match_registry(self):
-        self.existing = {h.code: h for h in where_in(Household.objects.all(), "code", self.households)}
+    def match_registry(self, *, lock: bool = False):
+        """`lock`: the rows read are locked (SELECT … FOR UPDATE) until the
+        transaction ends: the file's households, their members, and members elsewhere with
+        one of the file's IDs. Rows added meanwhile meet the database's unique constraints."""
+        households, members = Household.objects.all(), Member.objects.all()
+        elsewhere_members = Member.objects.select_related("household")
+        if lock:
+            households, members = households.select_for_update(), members.select_for_update()
+            elsewhere_members = elsewhere_members.select_for_update(of=("self",))
+        self.existing = {h.code: h for h in where_in(households, "code", self.households)}
         self.code_of = {h.pk: h.code for h in self.existing.values()}
         self.members_of = defaultdict(list)
-        for member in where_in(Member.objects.all(), "household_id", self.code_of):
+        for member in where_in(members, "household_id", self.code_of):
             self.members_of[member.household_id].append(member)
+        for found in self.members_of.values():  # in id order, whatever order the database gave them in, so
+            found.sort(key=lambda member: member.pk)  # that the check's digest and the confirmation's agree
         self.progress(65)
         # Each ID of the file, found among the members of the file's households
         # first, then (one query per kind of ID) anywhere else in the registry.
@@ -828,7 +861,7 @@ class _HouseholdImport:
             for members in self.members_of.values():
                 index.update((getattr(m, key), m) for m in members if getattr(m, key))
             elsewhere = {getattr(row, key) for row in self.rows if getattr(row, key)} - index.keys()
-            for member in where_in(Member.objects.select_related("household"), key, elsewhere):
+            for member in where_in(elsewhere_members, key, elsewhere):
                 index[getattr(member, key)] = member
         self.progress(70)
 
@@ -1161,10 +1194,11 @@ def _chunks(values, size=LOOKUP_CHUNK):
 
 def estimate_rows(content: bytes) -> int:
     """Rows of the file, roughly, without reading its cells (a workbook's come
-    from measuring it): this runs in the web request."""
+    from measuring it, all its sheets together: a check may read them all):
+    this runs in the web request."""
     try:
         if content.startswith(b"PK\x03\x04"):
-            return max((sheet.estimated_rows for sheet in workbook.read_workbook(content)), default=0)
+            return workbook.Measured(content).rows
         return max((sheet.estimated_rows for sheet in read_sheets(content)), default=0)
     except (FileProblem, workbook.TooLarge, workbook.Damaged):
         return 0  # checked inline, where the file is refused with its reason

@@ -6,10 +6,12 @@ A workbook is a zip of XML parts, and a zip can hold far more than it weighs
 sees the file, every part is decompressed here in chunks, counting what comes
 out, and refused past a total size (`IMPORT_MAX_UNCOMPRESSED_MB`) or a
 compression ratio no spreadsheet has; each sheet is then bounded in rows
-(`IMPORT_MAX_ROWS`) and columns, from its XML's bytes, since a reader lays
-out the rectangle from its first to its last cell (two cells, A1 and
-XFD1048576, would be 17 billion). The reader then gets the measured parts,
-re-packed uncompressed, so that it never decompresses anything itself.
+(`IMPORT_MAX_ROWS`) and columns, from its XML's bytes, and the workbook in the
+cells its sheets lay out together (`IMPORT_MAX_CELLS`), since a reader lays
+out each sheet's rectangle from its first to its last cell (two cells, A1 and
+CV200000, are 20 million: 620 MB in calamine). The reader then gets the
+measured parts, re-packed uncompressed, so that it never decompresses
+anything itself, and holds one sheet at a time.
 
 python-calamine reads the cells (a Rust parser, several times faster than
 our own XML reading was). It shows a formula as the value it computed, and
@@ -21,6 +23,7 @@ XML parsing goes through defusedxml.
 import io
 import re
 import zipfile
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -40,8 +43,9 @@ _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s/>]")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"")
 _FIRST_ROW_NUMBER = re.compile(rb"<row r=\"(\d+)\"")
-# A cell reference past column CV: three letters, or D…Z then a letter, or CW…CZ.
-_FAR_COLUMN = re.compile(rb"r=\"(?:[A-Z]{3}|[D-Z][A-Z]|C[W-Z])")
+# The column letters of each cell's reference: as Excel, LibreOffice and openpyxl write cells, and in general.
+_PLAIN_CELL_COLUMN = re.compile(rb"<c r=\"([A-Z]+)")
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+)")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _CELL_WITHOUT_REFERENCE = re.compile(rb"<(?:\w+:)?c(?:/?>|\s(?![^>]*\br=\")[^>]*>)")
@@ -57,16 +61,36 @@ class Damaged(Exception):
     """The bytes are not a readable workbook."""
 
 
+class Measured:
+    """A workbook's parts once unpacked and bounded, and what its sheets hold."""
+
+    def __init__(self, content: bytes):
+        self.parts = _measured_parts(content)
+        self.sheets_xml = [data for data in self.parts.values() if _SHEET_DATA.search(data)]
+        self.scans = [_scan_sheet(data) for data in self.sheets_xml]
+        cells = sum(scan.cells for scan in self.scans)
+        if cells > settings.IMPORT_MAX_CELLS:
+            raise TooLarge(_("The workbook's sheets span %(cells)s cells (each sheet from cell A1 to its last row and "
+                             "column, all sheets together); an import reads at most %(max)s. Delete the empty rows "
+                             "and columns around the list and the sheets that are not part of it, or split the "
+                             "list into smaller files.")
+                           % {"cells": _number(cells), "max": _number(settings.IMPORT_MAX_CELLS)})
+
+    @property
+    def rows(self) -> int:
+        """The data rows of every sheet together (the header row of each left out), at most."""
+        return sum(max(scan.last_row - 1, 0) for scan in self.scans)
+
+
 def read_workbook(content: bytes) -> list["WorkbookSheet"]:
     """The sheets of an xlsx workbook, in order, once it has been measured."""
-    parts = _measured_parts(content)
-    sheets_xml = [data for data in parts.values() if _SHEET_DATA.search(data)]
-    scans = [_scan_sheet(data) for data in sheets_xml]
+    measured = Measured(content)
+    sheets_xml, scans = measured.sheets_xml, measured.scans
     # Parts are not tied to sheet names here: each sheet gets the largest estimate.
-    estimate = max([last_row - 1 for last_row, _openpyxl in scans], default=0)
-    plain = _repacked(parts)
-    del parts
-    if any(needs_openpyxl for _last_row, needs_openpyxl in scans):
+    estimate = max([scan.last_row - 1 for scan in scans], default=0)
+    plain = _repacked(measured.parts)
+    del measured
+    if any(scan.needs_openpyxl for scan in scans):
         if sum(len(_CELL.findall(data)) for data in sheets_xml) > OPENPYXL_MAX_CELLS:
             raise TooLarge(_("The workbook is large and has formulas (or cells written without their place), which "
                              "are read cell by cell: copy the list, paste it back as values only (Paste Special › "
@@ -74,6 +98,10 @@ def read_workbook(content: bytes) -> list["WorkbookSheet"]:
         del sheets_xml
         return _OpenpyxlBook(plain).sheets(estimate)
     return _CalamineBook(plain).sheets(estimate)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
 
 
 def _limit_bytes() -> int:
@@ -116,10 +144,28 @@ def _measured_parts(content: bytes) -> dict[str, bytes]:
     return parts
 
 
-def _scan_sheet(data: bytes) -> tuple[int, bool]:
-    """(the sheet's last row, an upper bound; whether openpyxl must read it:
-    formulas, or cells without a reference), from its bytes; refused past
-    IMPORT_MAX_ROWS rows or MAX_COLUMNS columns. Byte counts answer for
+class _Scan(NamedTuple):
+    last_row: int  # an upper bound
+    last_column: int  # 1 for A; 0 when no cell has a reference
+    needs_openpyxl: bool  # formulas, or cells without a reference
+
+    @property
+    def cells(self) -> int:
+        """The rectangle a reader lays out, at most: from A1 to the last row and column."""
+        return self.last_row * self.last_column
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index
+
+
+def _scan_sheet(data: bytes) -> _Scan:
+    """The sheet's last row and column and whether openpyxl must read it,
+    from its bytes; refused past IMPORT_MAX_ROWS rows or MAX_COLUMNS
+    columns. Byte counts answer for
     sheets as Excel, LibreOffice and openpyxl write them (unprefixed
     elements, `r` first); anything else goes through the general patterns."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:100]:
@@ -134,19 +180,21 @@ def _scan_sheet(data: bytes) -> tuple[int, bool]:
     if last_row - 1 > settings.IMPORT_MAX_ROWS:
         raise TooLarge(_("The sheet has rows up to row %(rows)s; an import takes at most %(max)s rows. Split the list "
                          "into smaller files, or delete the empty rows below it.")
-                       % {"rows": f"{last_row:,}".replace(",", "."),
-                          "max": f"{settings.IMPORT_MAX_ROWS:,}".replace(",", ".")})
-    if _FAR_COLUMN.search(data):
+                       % {"rows": _number(last_row), "max": _number(settings.IMPORT_MAX_ROWS)})
+    referenced_alike = plain and data.count(b"<c ") == data.count(b'<c r="')
+    columns = set((_PLAIN_CELL_COLUMN if referenced_alike else _CELL_COLUMN).findall(data))
+    last_column = max((_column_index(letters) for letters in columns), default=0)
+    if last_column > MAX_COLUMNS:
         raise TooLarge(_("The sheet has cells beyond column CV (column %(max)s); a list has a dozen columns. Delete "
                          "the columns to the right of the list and import again.") % {"max": MAX_COLUMNS})
     if plain:
         formulas = bool(_PLAIN_FORMULA.search(data))
-        unreferenced = (_PLAIN_ODD_CELL.search(data) or data.count(b"<c ") != data.count(b'<c r="')) and bool(
+        unreferenced = (_PLAIN_ODD_CELL.search(data) or not referenced_alike) and bool(
             _CELL_WITHOUT_REFERENCE.search(data))
     else:
         formulas = bool(_FORMULA.search(data))
         unreferenced = bool(_CELL_WITHOUT_REFERENCE.search(data))
-    return last_row, formulas or unreferenced
+    return _Scan(last_row, last_column, formulas or unreferenced)
 
 
 def _repacked(parts: dict[str, bytes]) -> bytes:
@@ -183,17 +231,22 @@ class _CalamineBook:
             self.book = python_calamine.load_workbook(io.BytesIO(content))
         except Exception as error:
             raise Damaged from error
+        self._loaded = None
 
     def sheets(self, estimate: int) -> list[WorkbookSheet]:
         return [WorkbookSheet(name, estimate, self._reader(name)) for name in self.book.sheet_names]
 
-    def _reader(self, name: str):
-        loaded = []
+    def _sheet(self, name: str):
+        """calamine lays out a whole sheet to read any of it: one is held at a
+        time, so that looking for the list's sheet among many holds only one."""
+        if self._loaded is None or self._loaded[0] != name:
+            self._loaded = None
+            self._loaded = (name, self.book.get_sheet_by_name(name))
+        return self._loaded[1]
 
+    def _reader(self, name: str):
         def read():
-            if not loaded:
-                loaded.append(self.book.get_sheet_by_name(name))
-            sheet = loaded[0]
+            sheet = self._sheet(name)
             # Rows come from row 1; columns from the first one used, so empty columns on the left are put back.
             padding = [""] * (sheet.start[1] if sheet.start else 0)
             for number, values in enumerate(sheet.iter_rows(), start=1):

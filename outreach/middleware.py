@@ -1,7 +1,13 @@
 """Requests no page can answer, refused before any view runs."""
 
+from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
+
+# Names, codes and numbers are short: no search needs more. SQLite refuses a LIKE pattern over
+# 50,000 bytes (a 500), and every word of a term is one more condition on every searched field.
+MAX_SEARCH_LENGTH = 100
+SEARCH_PARAMETERS = ("q", "term")  # the admin's and the field pages' search boxes; autocomplete
 
 
 class RefuseNulCharacters:
@@ -28,3 +34,25 @@ class RefuseNulCharacters:
                 return JsonResponse({"error": message}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return None
+
+
+class BoundSearchTerms:
+    """A search term past MAX_SEARCH_LENGTH characters, in any admin list, autocomplete or
+    field page, is cut to that length, with a message on the page (not in an autocomplete's
+    answer): searched for as typed, no one's term is that long."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        long = [name for name in SEARCH_PARAMETERS if len(request.GET.get(name, "")) > MAX_SEARCH_LENGTH]
+        if long:
+            query = request.GET.copy()
+            for name in long:
+                query.setlist(name, [value[:MAX_SEARCH_LENGTH] for value in query.getlist(name)])
+            query._mutable = False
+            request.GET = query
+            if not ("json" in request.headers.get("accept", "") or request.path.endswith("/autocomplete/")):
+                messages.warning(request, _("A search takes at most %(max)s characters: it was cut to the first "
+                                            "%(max)s.") % {"max": MAX_SEARCH_LENGTH})
+        return self.get_response(request)

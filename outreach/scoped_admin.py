@@ -10,7 +10,7 @@ and exports then go through outreach.access — the one place that decides.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -33,16 +33,23 @@ class HistoryAdmin(SimpleHistoryAdmin):
     field of it, else the page stays a view (no Revert button) and a POST is
     refused."""
 
-    def _in_scope_or_404(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+    def _in_scope_or_404(self, request, object_id, version_id=None):
+        # get_object answers None for an id that is not one (text, a NUL), as the change page does.
+        if self.get_object(request, unquote(object_id)) is None:
             raise Http404
+        if version_id is not None:
+            try:
+                history = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+                history._meta.get_field("history_id").to_python(version_id)
+            except ValidationError:
+                raise Http404 from None
 
     def history_view(self, request, object_id, extra_context=None):
         self._in_scope_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context=extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._in_scope_or_404(request, object_id)
+        self._in_scope_or_404(request, object_id, version_id)
         if request.method == "POST" and self.revert_disabled(request, self.get_object(request, object_id)):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)

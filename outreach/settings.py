@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "outreach.middleware.BoundSearchTerms",  # after the messages: it leaves one on the page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -229,6 +230,9 @@ OUTREACH_PROVINCE_CODE = env.int("OUTREACH_PROVINCE_CODE", default=66)
 # (households/workbook.py measures before reading; a 100,000-row list is ~50 MB).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 IMPORT_MAX_UNCOMPRESSED_MB = env.int("IMPORT_MAX_UNCOMPRESSED_MB", default=200)
+# …and cells its sheets lay out together, each from A1 to its last row and column: what a
+# reader holds in memory (~32 bytes a cell in calamine). 200,000 rows of 25 columns.
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=5_000_000)
 
 
 # --- Security -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors.models import Payment, PaymentLine, Visit
+from collectors.payments import quote_for_collector
 from collectors.tests import fieldkit as kit
 from households.models import Enrolment, Household, Member
 
@@ -70,23 +71,60 @@ def visit_items(today, household_ids):
     return st.fixed_dictionaries({}, optional={**fields, "household": st.sampled_from(household_ids) | json_values})
 
 
-@FUZZ
-@given(data=st.data())
-def test_the_visit_endpoint_answers_any_json_or_form(client, household, data):
+MISSING = object()
+SOME = 3  # of the 40 examples, at least this many are stored: the services are reached, not only the forms
+
+
+def mutated(data, valid: dict, bad: dict, label: str) -> dict:
+    """`valid` with some of its fields (none, often: a valid request) given a value of `bad` or left out,
+    so that examples reach the services as well as the forms' refusals."""
+    chosen = data.draw(st.just(frozenset()) | st.sets(st.sampled_from(sorted(bad)), min_size=1, max_size=3),
+                       label=f"{label}: fields changed")
+    form = dict(valid)
+    for name in sorted(chosen):
+        value = data.draw(bad[name] | st.just(MISSING), label=f"{label}: {name}")
+        if value is MISSING:
+            form.pop(name, None)
+        else:
+            form[name] = value
+    return form
+
+
+def as_posted(value):
+    return value if isinstance(value, (str, list)) else json.dumps(value)
+
+
+def test_the_visit_endpoint_stores_a_whole_visit_or_nothing(client, household):
+    """From a valid visit, fields changed to anything (JSON too) or left out, or the whole body replaced."""
     today = kit.today()
-    body = data.draw(visit_items(today, [household.pk]) | json_values, label="body")
-    as_form = data.draw(st.booleans(), label="as form")
-    before = rows()
     url = reverse("field:visit", args=[household.pk])
-    if as_form and isinstance(body, dict):
-        response = client.post(url, {key: value if isinstance(value, str) else json.dumps(value)
-                                     for key, value in body.items()})
-    else:
-        response = client.post(url, json.dumps(body), content_type="application/json",
-                               headers={"accept": "application/json"})
-    assert response.status_code in (200, 201, 302, 400)
-    stored = response.status_code == 201 or (response.status_code == 302 and rows() != before)
-    assert rows() == ((before[0], before[1], before[2], before[3] + 1, *before[4:]) if stored else before)
+    stored = []
+
+    @FUZZ
+    @given(data=st.data())
+    def post(data):
+        valid = {"client_id": str(uuid.uuid4()), "outcome": "interested", "visited_on": today.isoformat(),
+                 "note": "Hẹn quay lại"}
+        body = mutated(data, valid, plausible(today), "visit")
+        if data.draw(st.integers(0, 4), label="the whole body replaced") == 0:
+            body = data.draw(json_values, label="body")
+        as_form = data.draw(st.booleans(), label="as form")
+        before = rows()
+        if as_form and isinstance(body, dict):
+            response = client.post(url, {key: as_posted(value) for key, value in body.items()})
+        else:
+            response = client.post(url, json.dumps(body), content_type="application/json",
+                                   headers={"accept": "application/json"})
+        assert response.status_code in (200, 201, 302, 400)
+        after = rows()
+        if after != before:  # stored: the visit, and nothing else
+            assert response.status_code in (201, 302)
+            assert after == (*before[:3], before[3] + 1, *before[4:])
+            stored.append(body)
+
+    post()
+    assert len(stored) >= SOME  # the service was reached, not only the form's refusals
+
 
 
 @FUZZ
@@ -110,62 +148,94 @@ def test_the_outbox_stores_or_refuses_each_visit_on_its_own(client, collector, h
     assert rows() == (before[0], before[1], before[2], before[3] + created, *before[4:])
 
 
-@FUZZ
-@given(data=st.data())
-def test_the_payment_page_answers_any_form(client, household, data):
+def test_the_payment_page_stores_a_whole_payment_or_nothing(client, collector, household):
+    """From a valid payment (the amount the page quotes), fields changed to anything or left out: stored
+    whole (the payment, a line per person with the enrolments it starts, its visit) or nothing at all."""
     today = kit.today()
+    url = reverse("field:pay", args=[household.pk])
+    head = kit.head_of(household)
     members = [m.pk for m in household.members.all()]
-    fields = {
-        "client_id": st.uuids().map(str) | text,
-        "scheme": st.sampled_from(["bhyt_hgd", "bhxh_tn"]) | text,
+    bad = {
+        "client_id": text,
+        "scheme": st.sampled_from(["bhxh_tn"]) | text,
         "members": st.lists(st.sampled_from(members) | st.integers().map(str) | text, max_size=3),
-        "months": st.sampled_from(["1", "3", "6", "12", "0", "-1", "99999999999999999999"]) | text,
+        "months": st.sampled_from(["1", "3", "6", "0", "-1", "99999999999999999999"]) | text,
         "income": st.sampled_from(["", "1500000", "-5", "1e9"]) | text,
-        "paid_on": st.sampled_from([today.isoformat(), "0001-01-01", "9999-12-31"]) | text,
+        "paid_on": st.sampled_from([(today - timedelta(days=2)).isoformat(), "0001-01-01", "9999-12-31"]) | text,
         "receipt_number": text,
         "amount": st.sampled_from(["0", "1", "99999999999999999999"]) | text,
         "save": st.just("1"),
-        "preview": st.just("1"),
     }
-    form = data.draw(st.fixed_dictionaries({}, optional=fields), label="form")
-    before = rows()
-    response = client.post(reverse("field:pay", args=[household.pk]), form,
-                           headers={"hx-request": "true"} if data.draw(st.booleans(), label="htmx") else {})
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert rows() == before
-    else:  # saved: one payment with its lines and its visit
+    stored = []
+
+    @FUZZ
+    @given(data=st.data())
+    def post(data):
+        quote = quote_for_collector(collector=collector, household=household, members=[head], scheme="bhyt_hgd",
+                                    months=12, paid_on=today)
+        valid = {"client_id": str(uuid.uuid4()), "scheme": "bhyt_hgd", "members": [str(head.pk)], "months": "12",
+                 "paid_on": today.isoformat(), "receipt_number": f"BL-{uuid.uuid4().hex[:10]}",
+                 "amount": str(quote.total), "save": "1"}
+        form = mutated(data, valid, bad, "payment")
+        htmx = data.draw(st.booleans(), label="htmx")
+        before = rows()
+        response = client.post(url, form, headers={"hx-request": "true"} if htmx else {})
+        assert response.status_code in (200, 302)
         after = rows()
-        assert (after[4] - before[4], after[3] - before[3]) == (1, 1) and after[5] > before[5]
+        if after == before:
+            return
+        payment = Payment.objects.latest("pk")
+        lines = list(payment.lines.all())
+        assert response.status_code == 302 and lines
+        assert after == (before[0], before[1], before[2] + sum(line.created_enrolment for line in lines),
+                         before[3] + 1, before[4] + 1, before[5] + len(lines))
+        stored.append(form)
+
+    post()
+    assert len(stored) >= SOME
 
 
-@FUZZ
-@given(data=st.data())
-def test_the_register_page_answers_any_form(client, collector, data):
+def test_the_register_page_stores_a_whole_household_or_nothing(client, collector):
+    """From a valid registration of one or two people, fields of the household and of each person changed
+    to anything or left out: stored whole (the household and its members, nothing else) or nothing."""
     place = f"village:{collector.test_village.pk}"
-    person = st.fixed_dictionaries({}, optional={
-        "full_name": text, "date_of_birth": st.sampled_from(["1985-05-17", "0001-01-01", "2999-01-01"]) | text,
-        "sex": st.sampled_from(["M", "F"]) | text, "relation": st.sampled_from(["head", "child"]) | text,
-        "ethnicity": st.sampled_from(["01", "12"]) | text,
-        "citizen_id": st.sampled_from(["", "066085012345"]) | text, "si_number": st.sampled_from(["", "66"]) | text,
-        "phone": st.sampled_from(["", "0912345678"]) | text})
-    people = data.draw(st.lists(person, max_size=3), label="people")
-    form = data.draw(st.fixed_dictionaries({}, optional={
-        "client_id": st.uuids().map(str) | text, "place": st.sampled_from([place, "commune:1"]) | text,
-        "address": text, "phone": text, "economic_status": st.sampled_from(["other", "poor"]) | text,
-        "status_year": st.sampled_from(["", "2025", "99999"]) | text, "confirm_new": st.just("on"),
-        "add_member": st.just("1"),
-        "m-TOTAL_FORMS": st.sampled_from([str(len(people)), "abc", "-1", "1000000"]) | text,
-        "m-INITIAL_FORMS": st.sampled_from(["0", "abc"]) | text}), label="form")
-    for n, fields in enumerate(people):
-        form.update({f"m-{n}-{key}": value for key, value in fields.items()})
-    before = rows()
-    response = client.post(reverse("field:register"), form)
-    assert response.status_code in (200, 302)
-    if rows() != before:  # registered: one household, its members, nothing else
+    person_bad = {
+        "full_name": text, "date_of_birth": st.sampled_from(["0001-01-01", "2999-01-01", "1899-12-31"]) | text,
+        "sex": text, "relation": st.sampled_from(["head", "child"]) | text, "ethnicity": text,
+        "citizen_id": st.sampled_from(["066085012345", "1"]) | text, "si_number": st.sampled_from(["66"]) | text,
+        "phone": st.sampled_from(["0912345678", "123"]) | text}
+    household_bad = {
+        "client_id": text, "place": st.sampled_from(["commune:1"]) | text, "address": text, "phone": text,
+        "economic_status": st.sampled_from(["poor"]) | text, "status_year": st.sampled_from(["2025", "99999"]) | text,
+        "confirm_new": st.just(""), "add_member": st.just("1"),
+        "m-TOTAL_FORMS": st.sampled_from(["abc", "-1", "1000000"]) | text, "m-INITIAL_FORMS": text}
+    stored = []
+
+    @FUZZ
+    @given(data=st.data())
+    def post(data):
+        count = data.draw(st.integers(1, 2), label="people")
+        form = mutated(data, {"client_id": str(uuid.uuid4()), "place": place, "address": "Thôn 1", "phone": "",
+                              "economic_status": "other", "status_year": "", "confirm_new": "on",
+                              "m-TOTAL_FORMS": str(count), "m-INITIAL_FORMS": "0"}, household_bad, "household")
+        for n in range(count):
+            person = mutated(data, {"full_name": f"Phạm Văn Thử {n}", "date_of_birth": "1985-05-17", "sex": "M",
+                                    "relation": "head" if n == 0 else "child", "ethnicity": "01", "citizen_id": "",
+                                    "si_number": "", "phone": ""}, person_bad, f"person {n}")
+            form.update({f"m-{n}-{key}": value for key, value in person.items()})
+        before = rows()
+        response = client.post(reverse("field:register"), form)
+        assert response.status_code in (200, 302)
         after = rows()
-        assert response.status_code == 302 and after[0] == before[0] + 1 and after[1] > before[1]
-        assert after[2:] == before[2:]
+        if after == before:
+            return
+        created = Household.objects.latest("pk")
+        assert response.status_code == 302 and 1 <= created.members.count() <= count
+        assert after == (before[0] + 1, before[1] + created.members.count(), *before[2:])
+        stored.append(form)
+
+    post()
+    assert len(stored) >= SOME
 
 
 @FUZZ

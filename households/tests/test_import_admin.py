@@ -275,3 +275,18 @@ def test_a_confirmation_is_refused_when_a_support_group_changed_since_the_check(
     job.refresh_from_db()
     assert job.status == "refused"
     assert Member.objects.get(full_name="Nguyễn Văn Cường").student is True
+
+
+def test_the_problem_report_writes_a_refused_formula_back_as_text(client, staff, media):
+    rows = family()
+    rows[0]["full_name"] = '=HYPERLINK("http://example.com","Bấm")'
+    rows[1]["address"] = "+cmd|' /C calc'!A0"
+    upload(client, csv_file(rows))
+    job = ImportJob.objects.get()
+    report = client.get(reverse("admin:households_importjob_report", args=[job.pk]))
+    lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert lines == [
+        ["row", "column", "value", "problem"],
+        ["2", "full name", "'=HYPERLINK(\"http://example.com\",\"Bấm\")",
+         "is a spreadsheet formula: type the value itself"],
+        ["3", "address", "'+cmd|' /C calc'!A0", "must not begin with +, - or @, which spreadsheets run as a formula"]]

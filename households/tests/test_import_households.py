@@ -188,6 +188,8 @@ def test_citizen_id_contradicting_the_birth_year_is_a_warning_not_an_error():
     ("date_of_birth", "May 17, 1985", "row 2, date of birth “May 17, 1985”: must be a date written DD/MM/YYYY, "
                                       "such as 17/05/1985"),
     ("date_of_birth", "17/05/2999", "row 2, date of birth “17/05/2999”: is in the future"),
+    ("date_of_birth", "31/12/1899", "row 2, date of birth “31/12/1899”: is before 1900: check the year"),
+    ("date_of_birth", "01/01/0001", "row 2, date of birth “01/01/0001”: is before 1900: check the year"),
     ("date_of_birth", "", "row 2, date of birth: is required"),
     ("commune_code", "99999", "row 2, commune code “99999”: is not the official code of any commune in the "
                               "registry"),

@@ -158,3 +158,128 @@ def test_a_large_workbook_with_formulas_is_refused_before_openpyxl_reads_it_cell
     assert refused(content.getvalue()) == [
         "The workbook is large and has formulas (or cells written without their place), which are read cell by "
         "cell: copy the list, paste it back as values only (Paste Special › Values), save and import again."]
+
+
+# --- Cells laid out: a reader holds each sheet's rectangle from A1 to its last cell ------------------------
+
+
+def spread_out(sheets: int, last_row: int) -> bytes:
+    """`sheets` sheets of two cells each, A1 and CV`last_row`: a few hundred bytes a sheet that a
+    reader lays out as `last_row` × 100 cells (the attack: 100 sheets to CV5000, 33 KB, took 1.6 GB
+    in the web request; one sheet to CV200000, 1.5 KB, 680 MB on the worker)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for number in range(1, sheets + 1):
+        sheet = book.create_sheet(f"Sheet {number}")
+        sheet["A1"], sheet[f"CV{last_row}"] = "x", "y"
+    content = io.BytesIO()
+    book.save(content)
+    return content.getvalue()
+
+
+SPREAD_OUT = {
+    "100 sheets to CV5000": ((100, 5_000), "50.000.000"),
+    "one sheet to CV200000": ((1, 200_000), "20.000.000"),
+}
+
+
+def spread_out_message(cells: str) -> str:
+    return (f"The workbook's sheets span {cells} cells (each sheet from cell A1 to its last row and column, all "
+            "sheets together); an import reads at most 5.000.000. Delete the empty rows and columns around the list "
+            "and the sheets that are not part of it, or split the list into smaller files.")
+
+
+def peak_memory_growth_mb(function) -> tuple[object, float]:
+    """(what function() returns, how far the process's peak resident memory rose while it ran), run in a
+    forked child so that the peak is its own; the child may not grow past 1 GB (a reader that lays out
+    the rectangle fails there rather than take the machine's memory). Reading only: no database."""
+    import os
+    import pickle
+    import resource
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            os.close(read_end)
+            with open("/proc/self/status") as status:
+                size_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+            resource.setrlimit(resource.RLIMIT_AS, ((size_kb + 1_000_000) * 1024, resource.RLIM_INFINITY))
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            try:
+                result = function()
+            except Exception as error:  # returned to the parent to assert on
+                result = error
+            growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump((repr(result) if isinstance(result, BaseException) and not isinstance(
+                    result, Exception) else result, growth), out)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        data = answer.read()
+    os.waitpid(pid, 0)
+    assert data, "the child died (it ran out of the memory allowed)"
+    return pickle.loads(data)
+
+
+@pytest.mark.parametrize("kind", SPREAD_OUT)
+def test_a_workbook_whose_sheets_lay_out_millions_of_cells_is_refused_before_it_is_read(kind, no_reader):
+    (sheets, last_row), cells = SPREAD_OUT[kind]
+    content = spread_out(sheets, last_row)
+    assert len(content) < 60_000
+    assert refused(content) == [spread_out_message(cells)]
+
+
+@pytest.mark.parametrize("kind", SPREAD_OUT)
+def test_checking_a_spread_out_workbook_takes_little_memory(kind):
+    from households.imports import HOUSEHOLD_SPEC, FileProblem, estimate_rows
+
+    content = spread_out(*SPREAD_OUT[kind][0])
+
+    def web_request_then_check():
+        # What the web request runs (the estimate that sends a file to the worker), then the check itself.
+        estimate = estimate_rows(content)
+        try:
+            HOUSEHOLD_SPEC.read(content)
+        except FileProblem as problem:
+            return estimate, str(problem)
+        return estimate, "read"
+
+    (estimate, outcome), growth = peak_memory_growth_mb(web_request_then_check)
+    assert (estimate, outcome) == (0, spread_out_message(SPREAD_OUT[kind][1]))
+    assert growth < 50, f"the check's peak memory rose by {growth:.0f} MB"
+
+
+def test_a_list_on_the_first_sheet_is_read_without_laying_out_the_other_sheets(monkeypatch):
+    import python_calamine
+
+    loaded = []
+    real = python_calamine.CalamineWorkbook.get_sheet_by_name
+
+    class Spy:
+        def __init__(self, book):
+            self.book = book
+            self.sheet_names = book.sheet_names
+
+        def get_sheet_by_name(self, name):
+            loaded.append(name)
+            return real(self.book, name)
+
+    load = python_calamine.load_workbook
+    monkeypatch.setattr(python_calamine, "load_workbook", lambda *args, **kwargs: Spy(load(*args, **kwargs)))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_file(family())))
+    book.create_sheet("Ghi chú")["B3"] = "Danh sách tháng 5"
+    content = io.BytesIO()
+    book.save(content)
+    report = import_households(content=content.getvalue(), file_name="two-sheets.xlsx")
+    assert report.imported, [str(p) for p in report.problems]
+    assert loaded == ["Danh sách"]
+
+
+def test_the_web_requests_estimate_counts_the_rows_of_every_sheet():
+    from households.imports import estimate_rows
+
+    two_lists = xlsx_file(family(), before=[("Trước", [[1], [2], [3], [4], [5]])])
+    assert estimate_rows(two_lists) == 3 + 4

@@ -15,13 +15,14 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from collectors.models import Payment, Target, Visit
+from collectors.models import Payment, Target, TrainingCourse, Visit
 from collectors.payments import record_payment
 from collectors.tests.factories import AgentFactory, AssignmentFactory, CollectorFactory, UserFactory
 from households.models import Enrolment, Household, Member
 from households.quotes import quote_household_payment
 from households.tests.factories import EnrolmentFactory, HouseholdFactory, MemberFactory
 from outreach.roles import AGENT_MANAGER, COMMUNE_OFFICER, ensure_roles
+from reminders.models import ChannelPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,8 @@ def world():
     inside.commune.officers.add(officer)
     nobody = UserFactory(username="nobody", is_staff=True)
     Target.objects.create(collector=inside_collector, month=date(2026, 11, 1), visits=10)
+    ChannelPolicy.objects.order_by("pk").last().delete()  # every channel has one: a channel left to add
+    TrainingCourse.objects.create(title="Kỹ năng tư vấn", topic=TrainingCourse._meta.get_field("topic").choices[0][0])
     roles = {"agent manager": manager, "commune officer": officer, "collector": inside_collector.user,
              "staff without a role": nobody, "anonymous": None}
     return inside, outside, roles
@@ -214,8 +217,9 @@ def test_field_forms_refuse_an_outside_household_and_change_nothing(client, worl
 # --- POSTs: a role that may not change a row changes nothing, whatever it posts ----------
 
 # The roles that read (or change only part of) the admin, and what each may change
-# (README, "Who may see what"): the agent manager their own agent's collectors,
-# the collectors' areas (Assignment, within the agent's communes) and monthly targets.
+# (README, "Who may see what"; outreach/roles.py): the agent manager their own agent's
+# collectors and their badges, the collectors' areas (Assignment, within the agent's
+# communes) and monthly targets, hand-overs and the lists for the office.
 PARTIAL_ROLES = ["commune officer", "agent manager", "staff without a role", "collector", "anonymous"]
 MAY_CHANGE = {
     "agent manager": {  # their own agent's rows only: every other row of these tables is watched
@@ -224,6 +228,10 @@ MAY_CHANGE = {
         "collectors.historicalassignment": "collector__agent__managers",
         "collectors.target": "collector__agent__managers",
         "collectors.badge": "collector__agent__managers",  # prints or revokes their collectors' badges
+        "collectors.handover": "agent__managers",  # records their collectors' hand-overs…
+        "collectors.handoverreceipt": "handover__agent__managers",
+        "collectors.officelist": "agent__managers",  # …and produces their agents' lists for the office
+        "collectors.officelistentry": "office_list__agent__managers",
         "admin.logentry": "user",  # what they changed is logged
     },
 }
@@ -267,13 +275,17 @@ def every_value(tables):
         f"{qs.model._meta.label_lower} (others')": list(qs.order_by("pk").values_list()) for qs in partly}
 
 
-def attack_payloads(staff_client, url):
+def attack_payloads(staff_client, url, adder=None):
     """What to post to `url`: each form its page shows provincial staff,
-    posted back with the attacker's values; each action of a list on all its
-    rows; a confirmation ("post": "yes", as the delete pages ask); nothing."""
+    posted back with the attacker's values (an add page: the form filled in
+    as `adder`, provincial staff, would save it, see add_payload); each action
+    of a list on all its rows; a confirmation ("post": "yes", as the delete
+    pages ask); nothing."""
     from .formdata import form_data
 
     confirm = {"post": "yes"}
+    if adder is not None and url.startswith("/admin/") and url.endswith("/add/"):
+        return [add_payload(adder, url) or confirm]
     page = staff_client.get(url)
     if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
         return [confirm]
@@ -300,6 +312,7 @@ def test_no_post_by_a_read_only_or_partial_role_changes_anything(client, world):
     inside, outside, roles = world
     staff = Client()
     staff.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    adder = provincial_staff_client()
     routes = [r for r in sorted(set(walk())) if "logout" not in r and "login" not in r]
     payloads = {}
     changes = []
@@ -316,7 +329,7 @@ def test_no_post_by_a_read_only_or_partial_role_changes_anything(client, world):
             urls = {url for household in (inside, outside) for url, _names_row in concrete_urls(route, household)}
             for url in sorted(urls):
                 if url not in payloads:
-                    payloads[url] = attack_payloads(staff, url)
+                    payloads[url] = attack_payloads(staff, url, adder)
                 for data in payloads[url]:
                     client.post(url, data)
                     after = row_counts(models)
@@ -347,3 +360,149 @@ def test_the_post_walk_would_see_a_change(client, world):
     enrolment.refresh_from_db()
     assert enrolment.coverage_end == date(2099, 12, 31) and enrolment.monthly_amount == 1
     assert row_counts(models) != counts
+
+
+# --- Add pages: the walk posts what provincial staff would fill in, so that a hole shows ----------------
+
+# Values the generic filling (add_payload) cannot guess: identifiers with their own format, and rows that
+# must agree with each other. Rows chosen are the outside household's and collector's (the last made).
+def _first_of_month():
+    return date.today().replace(day=1).strftime("%d/%m/%Y")
+
+
+def _outside_receipt_total():
+    return str(Payment.objects.get(receipt_number=OUTSIDE["receipt"]).amount)
+
+
+def _free_channel():
+    taken = set(ChannelPolicy.objects.values_list("channel", flat=True))
+    return next(value for value, _label in ChannelPolicy._meta.get_field("channel").choices if value not in taken)
+
+
+def _first_household():
+    return str(Household.objects.order_by("pk").first().pk)
+
+
+def _a_crontab():
+    from django_celery_beat.models import CrontabSchedule
+
+    return str(CrontabSchedule.objects.order_by("pk").first().pk)
+
+
+ADD_VALUES = {
+    "auth.user": {"username": "added-by-staff", "password1": "Qv7!horse-battery-lamp",
+                  "password2": "Qv7!horse-battery-lamp"},
+    "collectors.handover": {"receipts": OUTSIDE["receipt"], "total": _outside_receipt_total},
+    "collectors.referral": {"referred_by_household": _first_household},
+    "collectors.target": {"month": _first_of_month},
+    "collectors.visit": {"client_id": "7d3f0c2e-4b1a-4c55-9a0e-2f4b7d1e9c31"},
+    "django_celery_beat.periodictask": {"task": "added.by.staff", "crontab": _a_crontab},
+    "households.enrolment": {"scheme": "bhxh_tn", "monthly_amount": "330000"},
+    "households.member": {"relation": "spouse"},
+    "reminders.channelpolicy": {"channel": _free_channel},
+}
+
+
+def add_routes():
+    return sorted(route for route in set(walk()) if route.startswith("admin/") and route.endswith("/add/"))
+
+
+def add_payload(staff_client, url):
+    """The add form of `url` as provincial staff see it, its required fields filled with valid values
+    (ADD_VALUES, else a value of the field's kind; related rows: the last one, the outside's): posted by
+    staff it adds one row. None where the page does not open for staff (nobody may add there)."""
+    from django import forms
+    from django.contrib import admin
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from .formdata import form_data
+
+    page = staff_client.get(url)
+    if page.status_code != 200:
+        return None
+    data = form_data(page.content.decode())
+    model = model_in(url.lstrip("/"))
+    model_admin = admin.site._registry[model]
+    request = RequestFactory().get(url)
+    request.user = page.wsgi_request.user
+    today = timezone.localdate()
+    for name, field in model_admin.get_form(request, None).base_fields.items():
+        if isinstance(field, forms.SplitDateTimeField):
+            if not data.get(f"{name}_0", [""])[0]:
+                data[f"{name}_0"], data[f"{name}_1"] = [today.strftime("%d/%m/%Y")], ["09:00"]
+            continue
+        if not field.required or data.get(name, [""])[0]:
+            continue
+        if isinstance(field, forms.ModelChoiceField):  # multiple choices too
+            last = field.queryset.order_by("pk").last()
+            data[name] = [str(last.pk)] if last is not None else []
+        elif isinstance(field, forms.ChoiceField):
+            data[name] = [next(str(value) for value, _label in field.choices if value not in ("", None))]
+        elif isinstance(field, forms.DateField):
+            data[name] = [today.strftime("%d/%m/%Y")]
+        elif isinstance(field, (forms.IntegerField, forms.DecimalField, forms.FloatField)):
+            data[name] = [str(max(1, field.min_value or 1))]
+        elif isinstance(field, forms.BooleanField):
+            data[name] = ["on"]
+        elif isinstance(field, forms.EmailField):
+            data[name] = ["added@example.com"]
+        else:
+            data[name] = ["Added by staff"[: getattr(field, "max_length", None) or 100]]
+    for name, value in ADD_VALUES.get(model._meta.label_lower, {}).items():
+        data[name] = [value() if callable(value) else value]
+    return {**data, "_save": ["Save"]}
+
+
+def provincial_staff_client():
+    from django.test import Client
+
+    from outreach.roles import provincial_staff_group
+
+    user = UserFactory(username="provincial", is_staff=True)
+    user.groups.add(provincial_staff_group())
+    staff = Client()
+    staff.force_login(user)
+    return staff
+
+
+def test_every_add_payload_adds_a_row_for_provincial_staff_and_none_for_the_other_roles(client, world):
+    """The walk's POSTs to the add pages are forms staff would save (they were refused as incomplete, so
+    an add by a role that may not add would not have shown): each add page's payload, posted by each role
+    that reads or changes only part of the admin, adds nothing (rows of other agents, for a manager: the
+    payload names the outside collector and household); posted by provincial staff, it adds a row."""
+    from django.db import transaction
+
+    inside, outside, roles = world
+    staff = provincial_staff_client()
+    failures, tried = [], []
+    for route in add_routes():
+        url = "/" + route
+        data = add_payload(staff, url)
+        if data is None:
+            continue
+        tried.append(route)
+        model = model_in(route)
+        before = model._base_manager.count()
+        for role in PARTIAL_ROLES:
+            client.logout()
+            if roles[role] is not None:
+                client.force_login(roles[role])
+            client.post(url, data)
+            if model._base_manager.count() != before:
+                failures.append(f"{role} added a row at {url}")
+                before = model._base_manager.count()
+        with transaction.atomic():
+            response = staff.post(url, data)
+            added = model._base_manager.count() - before
+            transaction.set_rollback(True)
+        if added != 1:
+            errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
+            failures.append(f"provincial staff: {url}: {response.status_code}, added {added}; {errors[:3]}")
+    from django.test import Client
+
+    root = Client()
+    root.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    assert tried == [route for route in add_routes() if root.get("/" + route).status_code == 200]
+    assert len(tried) > 25
+    assert failures == [], "\n".join(failures)
