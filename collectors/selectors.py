@@ -17,17 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.contributions import ContributionError
-from households.ethnicity import KINH
 from households.models import Enrolment, Household, Member, Village
 from households.quotes import (
+    LAPSED_WITHIN_DAYS,
     RENEWAL_DUE_WITHIN_DAYS,
-    STATE_COVERED_UNDER_AGE,
     age_on,
     cover_for_ladder,
     latest_cover,
     outdated_evidence,
+    prospect_filter,
     renewal_quote,
-    social_pension_holds,
     state_covered_reason,
     support_evidence,
     support_line,
@@ -98,7 +97,6 @@ def check_in_area(collector: Collector, household: Household) -> None:
 
 TODAY_PAGE_SIZE = 50
 EXPIRING_WITHIN_DAYS = RENEWAL_DUE_WITHIN_DAYS
-LAPSED_WITHIN_DAYS = 60
 # A prospect approached this recently is left alone for a while.
 PROSPECT_REST_DAYS = 30
 HISTORY_LENGTH = 20
@@ -165,13 +163,6 @@ class TodayPage:
     @property
     def count(self):
         return sum(len(lines) for _place, lines in self.villages)
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def _latest_cover_only():
@@ -252,28 +243,6 @@ def _insured_without_digital_id(on: date):
     return Q(vssid_installed=False, vneid_level2=False) & Q(Exists(covered))
 
 
-def _state_paid(on: date, rates) -> Q:
-    """Members the state insures for who they are or where they live (as
-    state_covered_reason says): ethnic-minority people of a disadvantaged
-    area, and people on a social pension from the age in force."""
-    paid = Q(household__commune__disadvantaged_area=True) & ~Q(ethnicity=KINH)
-    age = rates.social_pension_state_paid_age if rates is not None else None
-    if age is not None:
-        paid |= Q(social_pension_since__lte=on.year, date_of_birth__lte=_years_before(on, age))
-    return paid
-
-
-def _uninsured(on: date, rates=None):
-    """Members who pay their own health insurance and have none, not even lapsed
-    recently (those are already due)."""
-    start, _end = _due_window(on)
-    recent_cover = Enrolment.objects.filter(
-        member_id=OuterRef("pk"), scheme=Enrolment.Scheme.BHYT_HOUSEHOLD, coverage_end__gte=start
-    ).exclude(status=Enrolment.Status.CANCELLED)
-    return (Q(date_of_birth__lte=_years_before(on, STATE_COVERED_UNDER_AGE), insured_elsewhere=False)
-            & ~_state_paid(on, rates) & ~Q(Exists(recent_cover)))
-
-
 # Prospects the collector said something about: could pay now / later / not now, or a month to come back.
 JUDGED = ~Q(potential="") | Q(potential_return_month__isnull=False)
 # Today's order of prospects: could pay now, then those whose month to come back has come, then later, then
@@ -292,12 +261,12 @@ def _prospect_bucket(on: date):
 
 
 def _prospect_households(area, on: date, rates=None):
-    """Households that could afford cover (not poor: the state insures those)
-    with a member who has none, not approached recently, not moved away, and
+    """Households with a member who would pay their own health insurance
+    (prospect_filter: not one the state insures) and has none, not approached recently, not moved away, and
     not judged "not now" before their month to come back. A household whose
     month has come is brought back even if visited lately, unless visited
     this month already."""
-    uninsured_member = Member.objects.filter(_uninsured(on, rates), household_id=OuterRef("pk"))
+    uninsured_member = Member.objects.filter(prospect_filter(on, rates), household_id=OuterRef("pk"))
     recent_visit = Visit.objects.filter(
         household_id=OuterRef("pk"), visited_at__gte=_start_of_day(on - timedelta(days=PROSPECT_REST_DAYS))
     )
@@ -305,8 +274,7 @@ def _prospect_households(area, on: date, rates=None):
                                               visited_at__gte=_start_of_day(on.replace(day=1)))
     moved_away = Visit.objects.filter(household_id=OuterRef("pk"), outcome=Visit.Outcome.MOVED_AWAY)
     return (
-        area.exclude(economic_status=Household.EconomicStatus.POOR)
-        .filter(Exists(uninsured_member))
+        area.filter(Exists(uninsured_member))
         .exclude(Q(potential=Household.Potential.NOT_NOW) & ~_month_come(on))
         .filter(~Exists(recent_visit) | (_month_come(on) & ~Exists(visited_this_month)))
         .exclude(Exists(moved_away))
@@ -325,7 +293,6 @@ def _members_with_cover(on: date):
 def _dues(household: Household, collector: Collector, on: date, rates=None) -> list[Due]:
     """The reasons to visit, from data already loaded (no query)."""
     start, end = _due_window(on)
-    six_years_ago = _years_before(on, STATE_COVERED_UNDER_AGE)
     dues: dict[tuple, Due] = {}
 
     def add(kind, scheme, member, day=None, monthly_amount=0):
@@ -340,9 +307,8 @@ def _dues(household: Household, collector: Collector, on: date, rates=None) -> l
             if cover and start <= cover.coverage_end <= end:
                 add(EXPIRING if cover.coverage_end >= on else LAPSED, scheme, member, cover.coverage_end,
                     cover.monthly_amount)
-        if (household.economic_status != Household.EconomicStatus.POOR and member.date_of_birth <= six_years_ago
-                and (bhyt is None or bhyt.coverage_end < start)
-                and not member.insured_elsewhere and not _state_paid_member(member, household, on, rates)):
+        # As prospect_filter, from data already loaded (the household's commune is selected with it).
+        if (bhyt is None or bhyt.coverage_end < start) and state_covered_reason(member, household, on, rates) is None:
             add(PROSPECT, Enrolment.Scheme.BHYT_HOUSEHOLD, member)
         if not (member.vssid_installed or member.vneid_level2) and any(
                 e.coverage_start <= on <= e.coverage_end and e.status != Enrolment.Status.CANCELLED
@@ -354,12 +320,6 @@ def _dues(household: Household, collector: Collector, on: date, rates=None) -> l
         listed.append(Due(FOLLOW_UP, household.last_follow_up_on, (household.last_follow_up_on - on).days))
     later = {PROSPECT: 1, DIGITAL_ID: 2}
     return sorted(listed, key=lambda d: (later.get(d.kind, 0), d.day or date.max))
-
-
-def _state_paid_member(member: Member, household: Household, on: date, rates) -> bool:
-    """_state_paid, from data already loaded (the household's commune is selected with it)."""
-    return ((member.ethnicity != KINH and household.commune.disadvantaged_area)
-            or (rates is not None and social_pension_holds(member, on, rates)))
 
 
 def _renewal_for(household: Household, dues: list[Due], on: date, rates) -> object | None:

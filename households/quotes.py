@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.db.models import Count, Min, Prefetch, Q, Value
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Value
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,8 @@ Scheme = Enrolment.Scheme
 STATE_COVERED_UNDER_AGE = 6
 # A card ending within this many days (or ended, or never held) is quoted for renewal.
 RENEWAL_DUE_WITHIN_DAYS = 30
+# A member whose household card ended within this many days is due to renew, not a prospect.
+LAPSED_WITHIN_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,39 @@ def state_covered_reason(member: Member, household: Household, day: date,
     if member.insured_elsewhere:
         return _("insured by another scheme")
     return None
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def state_covered_filter(day: date, rates: RatesInForce | None = None) -> Q:
+    """The Member rows state_covered_reason gives a reason for, as a database
+    filter: the same rules, so that lists and counts agree with the household page."""
+    status_years = _valid_years(rates)[0]
+    covered = Q(household__economic_status=Household.EconomicStatus.POOR, household__status_year__lte=day.year,
+                household__status_year__gt=day.year - status_years)
+    covered |= Q(date_of_birth__gt=years_before(day, STATE_COVERED_UNDER_AGE))
+    age = _pension_age(rates)
+    if age is not None:
+        covered |= Q(social_pension_since__lte=day.year, date_of_birth__lte=years_before(day, age))
+    covered |= Q(household__commune__disadvantaged_area=True) & ~Q(ethnicity=KINH)
+    covered |= Q(insured_elsewhere=True)
+    return covered
+
+
+def prospect_filter(day: date, rates: RatesInForce | None = None) -> Q:
+    """Members who would pay their own household health insurance and have had
+    none lately (a card ended within LAPSED_WITHIN_DAYS is a renewal): the
+    prospects Today lists and the province dashboard counts."""
+    recent_cover = Enrolment.objects.filter(
+        member_id=OuterRef("pk"), scheme=Scheme.BHYT_HOUSEHOLD,
+        coverage_end__gte=day - timedelta(days=LAPSED_WITHIN_DAYS),
+    ).exclude(status=Enrolment.Status.CANCELLED)
+    return ~state_covered_filter(day, rates) & ~Q(Exists(recent_cover))
 
 
 def _pension_age(rates: RatesInForce | None) -> int | None:

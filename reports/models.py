@@ -63,7 +63,7 @@ class AreaSnapshot(AreaRow):
 
 class ProspectCount(AreaRow):
     """Households judged by a collector (could pay now / later / not now) with
-    someone uninsured on the run's day; of them, those whose month to come back
+    a prospect member on the run's day (as on Today); of them, those whose month to come back
     has come."""
 
     potential = models.CharField(max_length=10, choices=Household.Potential.choices)

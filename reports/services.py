@@ -19,7 +19,10 @@ from django.db.models.functions import ExtractDay, TruncMonth
 from django.utils import timezone
 
 from collectors.models import CommissionRate, PaymentLine, Referral, Visit
+from households.contributions import ContributionError
 from households.models import Enrolment, Household, Member
+from households.quotes import prospect_filter
+from households.rates import rates_on
 
 from .models import (
     AreaSnapshot, CollectorMonth, CoverMonth, PaymentMonth, ProspectCount, ReminderMonth, SummaryRun, VssidMonth,
@@ -126,7 +129,12 @@ def _in_force(as_of: date):
 
 
 def _prospect_counts(run, as_of: date) -> list[ProspectCount]:
-    uninsured = Member.objects.filter(household_id=OuterRef("pk")).filter(~Exists(_in_force(as_of)))
+    """Judged households that are prospects by Today's rule (prospect_filter): not the state-insured."""
+    try:
+        rates = rates_on(as_of)
+    except ContributionError:  # no rule in force: the rules' usual values, as the household page
+        rates = None
+    uninsured = Member.objects.filter(prospect_filter(as_of, rates), household_id=OuterRef("pk"))
     rows = (Household.objects.order_by().exclude(potential="").filter(Exists(uninsured))
             .values("potential", area_commune=F("commune_id"), area_village=F("village_id"))
             .annotate(n=Count("pk"), month_come=Count(

@@ -328,3 +328,13 @@ def test_a_household_due_for_renewal_does_not_list_its_pensioner_over_75_as_a_pr
     html = page(client)
     assert "Renewing Head" in html
     assert "Grandfather On Pension" not in html
+
+
+def test_a_poor_household_whose_status_no_longer_holds_is_a_prospect(client, collector):
+    """The state insures the poor only for the years their status holds (status_valid_years): after that they pay."""
+    kit.household(collector, head="Poor Of This Year", status=Household.EconomicStatus.POOR)
+    outdated = kit.household(collector, head="Poor Of Long Ago", status=Household.EconomicStatus.POOR)
+    Household.objects.filter(pk=outdated.pk).update(status_year=kit.today().year - 5)
+    html = page(client)
+    assert "Poor Of Long Ago: no health insurance" in html
+    assert "Poor Of This Year" not in html

@@ -119,13 +119,13 @@ def test_households_that_could_join_are_counted_by_commune_and_what_the_collecto
 
     from .world import AS_OF
 
-    _judge("HA1", "later")  # everyone insured: no longer a prospect
+    _judge("HA1", "later")  # m3's voluntary social insurance is no health insurance: a prospect, as on Today
     _judge("HA2", "now")
     _judge("HB1", "not_now", MAY)  # its month has come
     _judge("HB0", "", None)
     refresh_summaries(as_of=AS_OF)
     board = province_dashboard(world.staff, Filters())
-    assert rows(board, "prospects") == [["Xã An Thử", 1, 0, 0, 0], ["Xã Bình Thử", 0, 0, 1, 1]]
+    assert rows(board, "prospects") == [["Xã An Thử", 1, 1, 0, 0], ["Xã Bình Thử", 0, 0, 1, 1]]
     assert [str(c.label) for c in board.table("prospects").columns] == [
         "Commune", "Could pay now", "Could pay later", "Not now", "Month to come back has come"]
     client.force_login(world.staff)
@@ -164,3 +164,35 @@ def test_the_electronic_card_by_commune_and_vssid_installations_against_targets(
     ]
     assert rows(board, "vssid_collectors") == [["H'Hen Ksor", "TV-2", 0, 3, 0.0],
                                                ["Trần Thị Mai", "TV-1", 1, 2, 0.5]]
+
+
+def test_people_the_state_insures_are_no_prospects_on_the_dashboard_as_on_today(world):
+    """Judged households whose only uninsured members the state (or another scheme) insures are not counted;
+    a poor household whose status no longer holds is."""
+    from households.models import Household, Member
+    from households.tests.factories import HouseholdFactory, MemberFactory
+    from reports.services import refresh_summaries
+
+    from .world import AS_OF
+
+    Household.objects.update(potential="")
+    commune = world.b
+    commune.disadvantaged_area = True
+    commune.save()
+
+    def judged(code, status=Household.EconomicStatus.OTHER, status_year=None, **member):
+        household = HouseholdFactory(code=code, commune=commune, village=None, potential="now",
+                                     economic_status=status, status_year=status_year)
+        MemberFactory(household=household, **member)
+
+    poor = Household.EconomicStatus.POOR
+    judged("POOR-NOW", poor, AS_OF.year)
+    judged("CHILD", date_of_birth=date(2023, 1, 1))
+    judged("ELSEWHERE", insured_elsewhere=True)
+    judged("PENSION", date_of_birth=date(1940, 1, 1), social_pension_since=2010)
+    judged("EDE", ethnicity="12")
+    judged("POOR-OLD", poor, AS_OF.year - 5)  # outdated: pays like anyone
+    judged("KINH")
+    refresh_summaries(as_of=AS_OF)
+    assert rows(province_dashboard(world.staff, Filters()), "prospects") == [["Xã Bình Thử", 2, 0, 0, 0]]
+    assert Member.objects.filter(household__code__in=["POOR-OLD", "KINH"]).count() == 2
