@@ -25,6 +25,7 @@ def test_the_export_page_names_the_columns_as_the_vietnamese_import_template(sta
     assert "Household Code" not in html and "Is Head" not in html
     assert "Tệp xuất gồm các cột sau:" in html and "Chọn tất cả" in html and 'value="Xuất tệp"' in html
     # "Select all" is bound by a script file: the CSP refuses inline handlers.
+    # That it works in a browser: collectors/tests/browser/test_export_select_all.py.
     assert "onchange=" not in html and "outreach/admin.js" in html
     assert 'id="select-all-toggle"' in html
     assert "addEventListener" in open(finders.find("outreach/admin.js")).read()

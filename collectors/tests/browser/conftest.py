@@ -2,8 +2,11 @@
 against pytest-django's live server (static files served too)."""
 
 import os
+from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from conftest import CHROMIUM
 from households.tests.factories import seed_rules_of_law
@@ -15,6 +18,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 360, "height": 740}
+LAPTOP = {"width": 1366, "height": 768}  # a provincial office's laptop
 PASSWORD = "correct horse battery staple"
 
 
@@ -54,3 +58,25 @@ def sign_in(page, username):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/field/")
+
+
+@pytest.fixture
+def admin_page(chromium, live_server, rules_of_law):
+    from django.contrib.auth import get_user_model
+
+    from outreach.roles import provincial_staff_group
+
+    call_command("load_communes", stdout=StringIO())
+    call_command("seed_demo", households=40, seed=5, today=date(2026, 11, 25), stdout=StringIO())
+    staff = get_user_model().objects.create_user("tinh", password=PASSWORD, is_staff=True, first_name="Cán bộ")
+    staff.groups.add(provincial_staff_group())
+    context = chromium.new_context(viewport=LAPTOP, locale="vi-VN", base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", "tinh")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    yield page
+    context.close()

@@ -5,42 +5,13 @@ and a commune filter one can search instead of 102 links.
 Drives Debian's Chromium (conftest) against the live server, on the demo's
 data, signed in as provincial staff (who open every page)."""
 
-from datetime import date
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Error as PlaywrightError
 
+from collectors.tests.browser.conftest import LAPTOP
 from outreach.tests.test_url_access import concrete_urls, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1366, "height": 768}
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def admin_page(chromium, live_server, rules_of_law):
-    from django.contrib.auth import get_user_model
-
-    from outreach.roles import provincial_staff_group
-
-    call_command("load_communes", stdout=StringIO())
-    call_command("seed_demo", households=40, seed=5, today=date(2026, 11, 25), stdout=StringIO())
-    staff = get_user_model().objects.create_user("tinh", password=PASSWORD, is_staff=True, first_name="Cán bộ")
-    staff.groups.add(provincial_staff_group())
-    context = chromium.new_context(viewport=LAPTOP, locale="vi-VN", base_url=live_server.url)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/admin/login/")
-    page.fill("input[name=username]", "tinh")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-    yield page
-    context.close()
-
 
 def width(page):
     return page.evaluate("document.documentElement.scrollWidth")
