@@ -13,7 +13,11 @@
   var sending = false;
 
   if ("serviceWorker" in navigator && body.dataset.sw) {
-    navigator.serviceWorker.register(body.dataset.sw + "?static=" + encodeURIComponent(body.dataset["static"]), {scope: body.dataset.sw.replace(/sw\.js$/, "")})
+    // The service worker keeps the static files by the names the pages ask for (data-keep:
+    // field.<hash>.css in production), not plain names no page uses: those came over slow 3G
+    // a second time at install, and offline the pages would not find them by their own names.
+    navigator.serviceWorker.register(body.dataset.sw + "?static=" + encodeURIComponent(body.dataset["static"]) +
+      "&keep=" + encodeURIComponent(body.dataset.keep || ""), {scope: body.dataset.sw.replace(/sw\.js$/, "")})
       .catch(function () { /* pages still work online */ });
   }
   if (body.dataset.page === "login" && window.caches) {

@@ -74,7 +74,7 @@
   }
 
   function withJsQR(button) {
-    return loadScript(document.body.dataset["static"] + "vendor/jsQR.js").then(function () {
+    return loadScript(document.body.dataset.jsqr || document.body.dataset["static"] + "vendor/jsQR.js").then(function () {
       var canvas = document.createElement("canvas");
       var context = canvas.getContext("2d", {willReadFrequently: true});
       button.dataset.decoder = "jsqr";

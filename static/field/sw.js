@@ -5,19 +5,23 @@
    Visits waiting to be sent live in the pages' outbox (field.js), not here;
    the offline page shows that outbox and sends it when the network returns. */
 "use strict";
-var VERSION = "field-v3";  // v3: scan.js and the QR decoder, for scanning ID cards offline
+var VERSION = "field-v4";  // v4: the static files by the pages' own (hashed) names; v3: scan.js and the QR decoder
 var STATIC_CACHE = "field-static-" + VERSION;
 var PAGE_CACHE = "field-pages";
 var SCOPE = new URL(self.registration.scope).pathname;  // "/field/"
-var STATIC = new URL(self.location).searchParams.get("static") || "/static/field/";
+var PARAMS = new URL(self.location).searchParams;
+var STATIC = PARAMS.get("static") || "/static/field/";
+// The static files as the pages name them (field.js passes the page's data-keep: hashed names in
+// production, already in the browser's HTTP cache for those the page loaded); plain names otherwise.
+var KEEP = (PARAMS.get("keep") || "").split(" ").filter(function (path) { return path.indexOf(STATIC) === 0; });
+if (!KEEP.length) KEEP = ["field.css", "field.js", "htmx.min.js", "scan.js", "vendor/jsQR.js"].map(function (name) { return STATIC + name; });
 var OFFLINE = SCOPE + "offline/";
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(STATIC_CACHE)
       .then(function (cache) {
-        return cache.addAll([STATIC + "field.css", STATIC + "field.js", STATIC + "htmx.min.js", STATIC + "scan.js",
-                               STATIC + "vendor/jsQR.js", OFFLINE]);
+        return cache.addAll(KEEP.concat([OFFLINE]));
       })
       .then(function () { return self.skipWaiting(); })
   );

@@ -34,6 +34,14 @@ def test_chromium_finds_the_app_installable_and_today_opens_offline(installing_p
     sign_in(phone, collector.user.username)
     phone.evaluate("navigator.serviceWorker.ready")
     phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    # The service worker keeps the static files by the names the page uses (hashed ones in production), no others.
+    used = phone.evaluate("[document.querySelector('link[rel=stylesheet]').href, document.querySelector('script[src]').src]"
+                          ".map(url => new URL(url).pathname)")
+    kept = phone.evaluate("""caches.keys().then(names => caches.open(names.find(name => name.startsWith('field-static-'))))
+                             .then(cache => cache.keys()).then(requests => requests.map(request => new URL(request.url).pathname))""")
+    keep = set(phone.evaluate("document.body.dataset.keep.split(' ')"))
+    assert set(used) <= keep and keep | {"/field/offline/"} <= set(kept)
+    assert {path for path in kept if path.endswith((".js", ".css"))} == keep  # (the app icon comes through it too)
     cdp = phone.context.new_cdp_session(phone)
 
     manifest = cdp.send("Page.getAppManifest")
