@@ -234,7 +234,8 @@ class PaymentForm(forms.Form):
             if data.get(field) is None:
                 self.add_error(field, _("Choose how many months are paid."))
             data["months"] = data.get(field)
-        if field not in self.errors and data.get("paid_on") and self.periods_on is not None:
+        if (field not in self.errors and data.get("scheme") and data.get("paid_on")
+                and self.periods_on is not None):
             self._check_period_on(field, data["scheme"], data["months"], data["paid_on"])
         return data
 

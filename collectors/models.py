@@ -369,6 +369,12 @@ class Target(models.Model):
     def __str__(self):
         return f"{self.collector or self.commune} · {self.month:%m/%Y}"
 
+    def clean(self):
+        # The constraint below says the same, but a form without the commune field (an agent
+        # manager's) skips constraints on fields it lacks: without this the save was a 500.
+        if (self.collector_id is None) == (self.commune_id is None):
+            raise ValidationError(_("A target is a collector's or a commune's: choose one of them."))
+
 
 class CommissionRate(models.Model):
     """Commission (thù lao) paid on amounts collected, per scheme and kind of

@@ -383,6 +383,11 @@ def _first_household():
     return str(Household.objects.order_by("pk").first().pk)
 
 
+def _outside_receipts_collector():
+    """A target is a collector's or a commune's: the collector of the outside receipt."""
+    return str(Payment.objects.get(receipt_number=OUTSIDE["receipt"]).collector_id)
+
+
 def _a_crontab():
     from django_celery_beat.models import CrontabSchedule
 
@@ -394,7 +399,7 @@ ADD_VALUES = {
                   "password2": "Qv7!horse-battery-lamp"},
     "collectors.handover": {"receipts": OUTSIDE["receipt"], "total": _outside_receipt_total},
     "collectors.referral": {"referred_by_household": _first_household},
-    "collectors.target": {"month": _first_of_month},
+    "collectors.target": {"month": _first_of_month, "collector": _outside_receipts_collector},
     "collectors.visit": {"client_id": "7d3f0c2e-4b1a-4c55-9a0e-2f4b7d1e9c31"},
     "django_celery_beat.periodictask": {"task": "added.by.staff", "crontab": _a_crontab},
     "households.enrolment": {"scheme": "bhxh_tn", "monthly_amount": "330000"},
