@@ -10,6 +10,10 @@ household health insurance (BHYT); a social-insurance number with dates and
 no card number is voluntary social insurance (BHXH); a row that implies
 neither confirms the one scheme the person has waiting.
 
+A card number carries the social-insurance number (the 10-digit card is it,
+the older 15-character code ends with it): a row whose card and
+social-insurance number disagree is refused.
+
 All or nothing, as the other imports: any problem (named by row and column)
 and nothing changes. The confirmed cover takes the office's card number and
 dates, which the receipt then shows as confirmed by the office; a receipt is
@@ -134,6 +138,7 @@ def _values(row: _Row, report: ConfirmationReport) -> None:
         Member._meta.get_field("si_number"), validators.validate_si_number, v))
     row.card_number = check("card number", lambda v: clean_identifier(
         Enrolment._meta.get_field("card_number"), validators.validate_card_number, v)) or ""
+    _card_holds_si_number(row, report)
     row.start = check("cover from", parse_date)
     row.end = check("cover until", parse_date)
     if row.start and row.end and row.end < row.start:
@@ -153,6 +158,27 @@ def _values(row: _Row, report: ConfirmationReport) -> None:
         row.scheme = BHYT
     elif row.si_number and (row.start or row.end):
         row.scheme = BHXH
+
+
+def _card_holds_si_number(row: _Row, report: ConfirmationReport) -> None:
+    """A card carries the social-insurance number (RULES.md, "Identifiers"):
+    the 10-digit card is the number itself, the older 15-character code ends
+    with it. A row whose two numbers disagree is a typing slip in one of them,
+    and either would land on the person: refused rather than guessed."""
+    if not (row.card_number and row.si_number):
+        return
+    held = validators.si_number_from_card(row.card_number)
+    if held is None or held == row.si_number:
+        return
+    if held == row.card_number:
+        message = _("the card %(card)s is the social-insurance number itself (10 digits), so the social-insurance "
+                    "number must be %(held)s, not %(given)s: check the card number and the social-insurance "
+                    "number columns")
+    else:
+        message = _("the card %(card)s holds social-insurance number %(held)s, not %(given)s: check the card number "
+                    "and the social-insurance number columns")
+    report.problems.append(Problem(message % {"card": row.card_number, "held": held, "given": row.si_number},
+                                   row.number, SPEC.label("social-insurance number"), row.si_number))
 
 
 def _within_file(rows: list[_Row], report: ConfirmationReport) -> None:

@@ -222,3 +222,32 @@ def test_checking_a_file_costs_the_same_queries_for_50_or_500_rows(handed, rows,
     assert len(checked) == rows and {len(row.lines) for row in checked} == {1}
     assert import_confirmation(content=content).people == rows
     assert Enrolment.objects.get(member__citizen_id="066190000007").card_number == "GD4666629000007"
+
+
+def test_a_card_that_does_not_hold_the_row_s_social_insurance_number_is_refused(handed):
+    """The 15-character card ends with the social-insurance number; a 10-digit
+    card is the number itself. A row whose two disagree changes nothing."""
+    payment, head, spouse, _manager = handed
+    report = import_confirmation(content=csv_file(
+        ["1", "066185000124", "6621234599", "GD4666621234567", "01/01/2027", "31/12/2027"],
+        ["2", "066083000125", "6621234568", "6621234560", "01/01/2027", "31/12/2027"]))
+    assert [str(p) for p in report.problems] == [
+        "row 2, social-insurance number “6621234599”: the card GD4666621234567 holds social-insurance number "
+        "6621234567, not 6621234599: check the card number and the social-insurance number columns",
+        "row 3, social-insurance number “6621234568”: the card 6621234560 is the social-insurance number itself "
+        "(10 digits), so the social-insurance number must be 6621234560, not 6621234568: check the card number and "
+        "the social-insurance number columns"]
+    head.refresh_from_db()
+    assert head.si_number is None and head.enrolments.get().card_number == ""
+    assert HandoverReceipt.objects.get(payment=payment).accepted_by_office_at is None
+
+
+def test_a_card_that_holds_the_row_s_social_insurance_number_is_accepted_in_either_form(handed):
+    payment, head, spouse, _manager = handed
+    report = import_confirmation(content=csv_file(
+        ["1", "066185000124", "6621234567", "gd4 66 6621234567", "01/01/2027", "31/12/2027"],
+        ["2", "066083000125", "6621234568", "6621234568", "01/01/2027", "31/12/2027"]))
+    assert report.ok, [str(p) for p in report.problems]
+    spouse.refresh_from_db()
+    assert spouse.si_number == "6621234568" and spouse.enrolments.get().card_number == "6621234568"
+    assert head.enrolments.get().card_number == "GD4666621234567"
