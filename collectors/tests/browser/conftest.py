@@ -2,6 +2,7 @@
 against pytest-django's live server (static files served too)."""
 
 import os
+import time
 from datetime import date
 from io import StringIO
 
@@ -50,6 +51,17 @@ def phone(chromium, live_server, rules_of_law):
     page = context.new_page()
     yield page
     context.close()
+
+
+def wait_in_page(page, expression, timeout=15):
+    """Evaluates `expression` in the page until it is truthy. Not Playwright's
+    wait_for_function: when it polls it calls eval(), which the field pages'
+    Content-Security-Policy refuses, so it failed whenever the first look was false."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false in the page after {timeout} s: {expression}")
+        time.sleep(0.1)
 
 
 def sign_in(page, username):

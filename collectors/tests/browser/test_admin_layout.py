@@ -31,19 +31,31 @@ def admin_urls():
     return sorted(urls)
 
 
+# Answers without a page to draw: a download, or an empty non-2xx answer (a POST-only view's 405).
+NOTHING_DRAWN = ("Download is starting", "net::ERR_HTTP_RESPONSE_CODE_FAILURE", "net::ERR_ABORTED")
+
+
 def test_no_admin_page_is_wider_than_a_1366_pixel_screen(admin_page):
-    too_wide, seen = [], 0
+    too_wide, not_loaded, seen = [], [], 0
     for url in admin_urls():
+        # A page of its own for each address: an error page Chromium is still drawing for the
+        # last one would otherwise interrupt this navigation (and the next, and the next).
+        page = admin_page.context.new_page()
         try:
-            response = admin_page.goto(url)
-        except PlaywrightError:  # a download, or an answer without a page (POST-only views): nothing drawn
+            response = page.goto(url)
+        except PlaywrightError as error:
+            if not any(reason in str(error) for reason in NOTHING_DRAWN):
+                not_loaded.append(f"{url}: {str(error).splitlines()[0]}")
             continue
-        if response is None or response.status != 200 or "html" not in response.headers.get("content-type", ""):
-            continue
-        seen += 1
-        if width(admin_page) > LAPTOP["width"]:
-            too_wide.append(f"{url}: {width(admin_page)} px")
-    assert seen > 100  # every list, change, add, history and dashboard page
+        else:
+            if response and response.status == 200 and "html" in response.headers.get("content-type", ""):
+                seen += 1
+                if width(page) > LAPTOP["width"]:
+                    too_wide.append(f"{url}: {width(page)} px")
+        finally:
+            page.close()
+    assert not_loaded == []
+    assert seen > 150  # every list, change, add, history and dashboard page (169 on the demo's data)
     assert too_wide == []
 
 

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from collectors.tests import fieldkit as kit
-from collectors.tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, sign_in
+from collectors.tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, sign_in, wait_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ def test_chromium_finds_the_app_installable_and_today_opens_offline(installing_p
     phone = installing_phone
     sign_in(phone, collector.user.username)
     phone.evaluate("navigator.serviceWorker.ready")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(phone, "navigator.serviceWorker.controller !== null")
     # The service worker keeps the static files by the names the page uses (hashed ones in production), no others.
     used = phone.evaluate("[document.querySelector('link[rel=stylesheet]').href, document.querySelector('script[src]').src]"
                           ".map(url => new URL(url).pathname)")

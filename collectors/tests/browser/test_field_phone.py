@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from collectors.models import Payment, Visit
 from collectors.tests import fieldkit as kit
-from collectors.tests.browser.conftest import sign_in
+from collectors.tests.browser.conftest import sign_in, wait_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +53,7 @@ def test_a_visit_logged_without_network_waits_on_the_phone_then_is_sent_once(pho
     phone.goto(household_url)
     phone.evaluate("navigator.serviceWorker.ready")
     phone.goto(household_url + "visit/")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(phone, "navigator.serviceWorker.controller !== null")
     phone.reload()
 
     phone.context.set_offline(True)
@@ -110,9 +110,9 @@ def test_the_offline_page_shows_the_outbox_and_sends_it_when_the_network_returns
     household_url = f"/field/h/{collector.test_household.pk}/"
     phone.goto(household_url + "visit/")
     phone.evaluate("navigator.serviceWorker.ready")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(phone, "navigator.serviceWorker.controller !== null")
     phone.reload()  # now kept on the phone, and so is the collector's offline page
-    phone.wait_for_function("caches.open('field-pages').then(c => c.match('/field/offline/')).then(Boolean)")
+    wait_in_page(phone, "caches.open('field-pages').then(c => c.match('/field/offline/')).then(Boolean)")
 
     phone.context.set_offline(True)
     phone.goto(household_url + "visit/")
