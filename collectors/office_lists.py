@@ -31,15 +31,21 @@ ETHNICITY = dict(ETHNIC_GROUPS)
 
 @dataclass
 class Row:
-    """One person of one receipt, as the lists read them."""
+    """One person of one receipt, as the lists read them; on a declaration
+    (TK1-TS, one per person) also the same person's other receipts of the list."""
 
     payment: Payment
     line: PaymentLine
     member: Member
+    also: tuple["Row", ...] = ()
 
     @property
     def cover_from(self) -> date:
         return cover_from_as_paid(self.line)
+
+    @property
+    def with_also(self) -> tuple["Row", ...]:
+        return (self, *self.also)
 
 
 def _day(value: date | None) -> str:
@@ -54,6 +60,24 @@ def _address(row: Row) -> str:
     household = row.member.household
     parts = [household.address, household.village.name if household.village else "", household.commune.name]
     return ", ".join(p for p in parts if p)
+
+
+SCHEME_ON_FORM = {Enrolment.Scheme.BHXH_VOLUNTARY: "BHXH tự nguyện", Enrolment.Scheme.BHYT_HOUSEHOLD: "BHYT hộ gia đình"}
+
+
+def _schemes(row: Row) -> str:
+    return ", ".join(dict.fromkeys(SCHEME_ON_FORM[r.payment.scheme] for r in row.with_also))
+
+
+def _voluntary_income(row: Row) -> int | str:
+    return next((r.payment.income for r in row.with_also
+                 if r.payment.scheme == Enrolment.Scheme.BHXH_VOLUNTARY and r.payment.income), "")
+
+
+def _months_paid(row: Row) -> int | str:
+    if not row.also:
+        return row.payment.months
+    return "; ".join(f"{SCHEME_ON_FORM[r.payment.scheme]}: {r.payment.months}" for r in row.with_also)
 
 
 def _support(row: Row) -> int:
@@ -158,11 +182,9 @@ TK1_TS = ListLayout(
         Column("[08] Số CCCD/ĐDCN/Hộ chiếu", lambda r: r.member.citizen_id or ""),
         Column("[09] Số điện thoại liên hệ", lambda r: r.member.phone or ""),
         Column("[10] Địa chỉ liên hệ", _address),
-        Column("[11] Loại hình tham gia",
-               lambda r: "BHXH tự nguyện" if r.payment.scheme == Enrolment.Scheme.BHXH_VOLUNTARY
-               else "BHYT hộ gia đình"),
-        Column("[12] Mức thu nhập tháng đóng BHXH tự nguyện", lambda r: r.payment.income or ""),
-        Column("[13] Phương thức đóng (số tháng)", lambda r: r.payment.months),
+        Column("[11] Loại hình tham gia", _schemes),
+        Column("[12] Mức thu nhập tháng đóng BHXH tự nguyện", _voluntary_income),
+        Column("[13] Phương thức đóng (số tháng)", _months_paid),
         Column("[14] Nơi đăng ký khám chữa bệnh ban đầu", lambda r: ""),
     ),
     unconfirmed=(
@@ -247,9 +269,22 @@ def _rows(layout: ListLayout, office_list: OfficeList) -> list[Row]:
              .select_related("payment__household", "enrolment__member__household__commune",
                              "enrolment__member__household__village")
              .order_by("payment__paid_on", "payment__receipt_number", "pk"))
+    rows = [Row(line.payment, line, line.enrolment.member) for line in lines]
     if layout.scheme is None:  # as _lines chose: new people without a social-insurance number, not the receipt's others
-        lines = lines.filter(created_enrolment=True, enrolment__member__si_number__isnull=True)
-    return [Row(line.payment, line, line.enrolment.member) for line in lines]
+        return _one_per_person([row for row in rows if row.line.created_enrolment and not row.member.si_number])
+    return rows
+
+
+def _one_per_person(rows: list[Row]) -> list[Row]:
+    """One declaration per person: someone new to both schemes declares both on one form."""
+    people: dict[int, Row] = {}
+    for row in rows:
+        if row.member.pk in people:
+            first = people[row.member.pk]
+            first.also = (*first.also, row)
+        else:
+            people[row.member.pk] = row
+    return list(people.values())
 
 
 def sent_file(office_list: OfficeList) -> tuple[bytes, int]:

@@ -227,3 +227,24 @@ def test_a_manager_sees_only_their_own_agent_in_the_lists_filters(client, settin
         html = client.get(reverse(page)).content.decode()
         assert "Hội Nông dân xã Ea Kao" in html and collector.agent.name in html, page
         assert "Krông Pắc" not in html, page
+
+
+def test_a_person_new_to_both_schemes_gets_one_declaration_naming_both(setting):
+    collector, manager, receipts = setting
+    home = household(collector, head="Rơ Châm Hyuk")
+    both = [pay(collector, home, [head_of(home)], "BL-8"),
+            pay(collector, home, [head_of(home)], "BL-9", scheme="bhxh_tn", months=3, income=1_500_000)]
+    record_handover(collector=collector, numbers=["BL-8", "BL-9"], total=sum(p.amount for p in both),
+                    handed_on=today(), received_by="Phạm Thị Lan", recorded_by=manager)
+    produced = {item.office_list.form: item for item in produce_lists(agent=collector.agent,
+                                                                      period=today().replace(day=1), user=manager)}
+    tk1 = load_workbook(io.BytesIO(produced["TK1-TS"].content))
+    sheets = [dict((r[0], r[1]) for r in sheet.iter_rows(values_only=True)) for sheet in tk1.worksheets]
+    [hers] = [sheet for sheet in sheets if sheet["[01] Họ và tên"] == "Rơ Châm Hyuk"]
+    assert hers["[11] Loại hình tham gia"] == "BHYT hộ gia đình, BHXH tự nguyện"
+    assert hers["[12] Mức thu nhập tháng đóng BHXH tự nguyện"] == 1_500_000
+    assert hers["[13] Phương thức đóng (số tháng)"] == "BHYT hộ gia đình: 12; BHXH tự nguyện: 3"
+    # the setting's three new people and her, once each
+    assert produced["TK1-TS"].rows == len(tk1.worksheets) == 4
+    # both receipts are on the list, so neither comes back in a later run
+    assert produced["TK1-TS"].office_list.entries.count() == 4
