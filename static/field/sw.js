@@ -27,13 +27,26 @@ self.addEventListener("install", function (event) {
   );
 });
 
+// The copies of static files this version does not keep: a deploy gives the files new hashed
+// names (so a new worker), and the old names would otherwise stay on the phone for good.
+function dropStaticNotKept() {
+  return caches.open(STATIC_CACHE).then(function (cache) {
+    return cache.keys().then(function (requests) {
+      return Promise.all(requests.filter(function (request) {
+        var path = new URL(request.url).pathname;
+        return path.indexOf(STATIC) === 0 && KEEP.indexOf(path) === -1;
+      }).map(function (request) { return cache.delete(request); }));
+    });
+  });
+}
+
 self.addEventListener("activate", function (event) {
   event.waitUntil(
     caches.keys().then(function (names) {
       return Promise.all(names.filter(function (name) {
         return name.indexOf("field-static-") === 0 && name !== STATIC_CACHE;
       }).map(function (name) { return caches.delete(name); }));
-    }).then(function () { return self.clients.claim(); })
+    }).then(dropStaticNotKept).then(function () { return self.clients.claim(); })
   );
 });
 

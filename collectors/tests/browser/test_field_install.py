@@ -9,6 +9,10 @@ from collectors.tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, si
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# The paths in the service worker's cache of static files.
+STATIC_KEPT = """caches.keys().then(names => caches.open(names.find(name => name.startsWith('field-static-'))))
+                 .then(cache => cache.keys()).then(requests => requests.map(request => new URL(request.url).pathname))"""
+
 
 @pytest.fixture
 def collector(rules_of_law):
@@ -37,8 +41,7 @@ def test_chromium_finds_the_app_installable_and_today_opens_offline(installing_p
     # The service worker keeps the static files by the names the page uses (hashed ones in production), no others.
     used = phone.evaluate("[document.querySelector('link[rel=stylesheet]').href, document.querySelector('script[src]').src]"
                           ".map(url => new URL(url).pathname)")
-    kept = phone.evaluate("""caches.keys().then(names => caches.open(names.find(name => name.startsWith('field-static-'))))
-                             .then(cache => cache.keys()).then(requests => requests.map(request => new URL(request.url).pathname))""")
+    kept = phone.evaluate(STATIC_KEPT)
     keep = set(phone.evaluate("document.body.dataset.keep.split(' ')"))
     assert set(used) <= keep and keep | {"/field/offline/"} <= set(kept)
     assert {path for path in kept if path.endswith((".js", ".css"))} == keep  # (the app icon comes through it too)
@@ -56,6 +59,22 @@ def test_chromium_finds_the_app_installable_and_today_opens_offline(installing_p
     response = phone.goto(parsed["startUrl"])
     assert response.from_service_worker
     expect(phone.locator(".card").first).to_contain_text("Nguyễn Thị Hiền")
+
+
+def test_a_new_version_of_the_app_drops_the_static_files_it_no_longer_uses(phone, collector):
+    sign_in(phone, collector.user.username)
+    phone.evaluate("navigator.serviceWorker.ready")
+    wait_in_page(phone, "navigator.serviceWorker.controller !== null")
+    keep = set(phone.evaluate("document.body.dataset.keep.split(' ')"))
+    # What the phone kept from the last deploy, under names this one's pages no longer use.
+    phone.evaluate("""caches.keys().then(names => caches.open(names.find(name => name.startsWith('field-static-'))))
+                      .then(cache => cache.put('/static/field/field.0ld5ha.css', new Response('body {}')))""")
+    assert "/static/field/field.0ld5ha.css" in phone.evaluate(STATIC_KEPT)
+    # A deploy: the pages name another service worker (their keep list changed), which takes over.
+    phone.evaluate("""navigator.serviceWorker.register(navigator.serviceWorker.controller.scriptURL + '&deploy=2',
+                                                       {scope: '/field/'})""")
+    wait_in_page(phone, f"({STATIC_KEPT}).then(kept => !kept.includes('/static/field/field.0ld5ha.css'))")
+    assert keep <= set(phone.evaluate(STATIC_KEPT))  # what the pages use stays on the phone
 
 
 def test_the_manifest_is_in_vietnamese_for_a_vietnamese_phone(client):
