@@ -275,7 +275,7 @@ class Visit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.household} · {self.get_outcome_display()} · {self.visited_at:%d/%m/%Y}"
+        return f"{self.household} · {self.get_outcome_display()} · {timezone.localtime(self.visited_at):%d/%m/%Y}"
 
     def clean(self):
         # Logged within a year of it (checked when added: older visits stay editable); a follow-up

@@ -4,6 +4,7 @@ collectors/fonts/, so that it prints on any machine). A5 portrait."""
 
 from pathlib import Path
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fpdf import FPDF
@@ -39,8 +40,9 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     if payment.is_cancelled:
         pdf.set_font("DejaVu", "B", 10)
         pdf.set_text_color(176, 0, 32)
+        cancelled_on = timezone.localtime(payment.cancelled_at)  # Vietnam's day, as the receipt page says
         pdf.multi_cell(width, 6, _("This receipt was cancelled on %(day)s: it no longer pays for any cover.")
-                       % {"day": _day(payment.cancelled_at)}, border=1, new_x="LMARGIN", new_y="NEXT")
+                       % {"day": _day(cancelled_on)}, border=1, new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("DejaVu", "", 9)
     pdf.ln(2)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -589,7 +590,7 @@ class ExportLog(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.resource} · {self.row_count} · {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.resource} · {self.row_count} · {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
 
 
 class ImportJob(models.Model):
@@ -627,7 +628,7 @@ class ImportJob(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.file_name} ({self.created_at:%d/%m/%Y %H:%M})"
+        return f"{self.file_name} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
 
     @property
     def is_running(self):

@@ -2,7 +2,7 @@
 costs now, and the visits — in a fixed number of queries."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -118,6 +118,12 @@ def test_the_household_page_lists_the_visits_newest_first(client, collector, hie
     assert html.index("Renewed") < html.index("Declined")
     assert "cannot afford it now" in html and "Sau vụ cà phê" in html
     assert "receipt BL-77: 1.366.200 ₫" in html
+
+
+def test_a_visit_is_named_by_vietnam_s_day(collector, hien):
+    visit = Visit.objects.create(client_id=uuid.uuid4(), collector=collector, household=hien, outcome="interested",
+                                 visited_at=datetime(2026, 12, 4, 18, 30, tzinfo=UTC))  # 01:30 on 05/12 there
+    assert str(visit).endswith("05/12/2026")
 
 
 @pytest.mark.parametrize("members, visits", [(1, 1), (9, 40)])

@@ -1,7 +1,7 @@
 """The receipt the household keeps: its page, PDF, total in words, and the
 link that opens it (and nothing else) without an account."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -123,6 +123,17 @@ def test_a_cancelled_receipt_says_so(client, collector):
     assert pdf.startswith(b"%PDF") and pdf_shows(pdf, said)
     vietnamese = client.get(reverse("household_receipt_pdf", args=[token]), HTTP_ACCEPT_LANGUAGE="vi").content
     assert pdf_shows(vietnamese, "Biên lai này đã bị hủy ngày %s" % timezone.localdate().strftime("%d/%m/%Y"))
+
+
+def test_the_cancellation_day_is_vietnam_s_day_on_the_page_and_in_the_pdf(client, collector):
+    payment = paid(collector, household(collector))
+    token = link_for(payment).token
+    cancel_payment(payment=payment, user=collector.user, reason="nhập nhầm")
+    # 18:30 UTC is 01:30 the next morning in Đắk Lắk.
+    type(payment).objects.filter(pk=payment.pk).update(cancelled_at=datetime(2026, 12, 4, 18, 30, tzinfo=UTC))
+    said = "This receipt was cancelled on 05/12/2026"
+    assert said in client.get(reverse("household_receipt", args=[token])).content.decode()
+    assert pdf_shows(client.get(reverse("household_receipt_pdf", args=[token])).content, said)
 
 
 def test_a_receipt_kept_shows_no_cancellation(client, collector):
