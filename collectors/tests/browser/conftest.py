@@ -53,7 +53,7 @@ def phone(chromium, live_server, rules_of_law):
     context.close()
 
 
-def wait_in_page(page, expression, timeout=15):
+def wait_in_page(page, expression, timeout=30):
     """Evaluates `expression` in the page until it is truthy. Not Playwright's
     wait_for_function: when it polls it calls eval(), which the field pages'
     Content-Security-Policy refuses, so it failed whenever the first look was false."""
