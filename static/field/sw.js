@@ -46,7 +46,7 @@ self.addEventListener("activate", function (event) {
       return Promise.all(names.filter(function (name) {
         return name.indexOf("field-static-") === 0 && name !== STATIC_CACHE;
       }).map(function (name) { return caches.delete(name); }));
-    }).then(dropStaticNotKept).then(function () { return self.clients.claim(); })
+    }).then(function () { return self.clients.claim(); }).then(dropStaticNotKept)  // the pages first, then tidy up
   );
 });
 
