@@ -17,13 +17,6 @@ BABY = {"full_name": "Trần Bảo Na", "date_of_birth": "2025-11-02", "sex": "F
 
 
 @pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
-@pytest.fixture
 def household(collector):
     return kit.household(collector)
 

@@ -38,13 +38,6 @@ def rows():
 
 
 @pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
-@pytest.fixture
 def household(collector):
     household = kit.household(collector)
     kit.cover(kit.head_of(household), ends_in_days=10)

@@ -21,13 +21,6 @@ HOUSEHOLD_QUERIES = 10  # session, user with collector, area, household, members
 
 
 @pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
-@pytest.fixture
 def hien(collector):
     household = kit.household(collector, head="Nguyễn Thị Hiền", phone="0912345678")
     head = kit.head_of(household)

@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 MONTH_QUERIES = 9  # session, user with collector, area, visits, people, receipts, amount, target, money still held
 
 
-@pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
 def first_of_month():
     return kit.today().replace(day=1)
 

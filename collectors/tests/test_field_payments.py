@@ -22,13 +22,6 @@ PREVIEW_QUERIES = 12
 
 
 @pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
-@pytest.fixture
 def household(collector):
     """Hiền's card ends in 10 days; her husband's ended 20 days ago; their
     daughter (4) is insured by the state."""

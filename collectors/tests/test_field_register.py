@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 REGISTER_FORM_QUERIES = 5  # session, user with collector, area, assignments with places, villages of whole communes
 
 
-@pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
 def form(collector, *people, **fields):
     data = {"client_id": str(uuid.uuid4()), "place": f"village:{collector.test_village.pk}", "address": "Thôn 3",
             "phone": "", "economic_status": "other", "status_year": "", "m-TOTAL_FORMS": str(len(people)),

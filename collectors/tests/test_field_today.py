@@ -24,13 +24,6 @@ pytestmark = pytest.mark.django_db
 TODAY_QUERIES = 15  # session, user with collector, area, 5 rankings, households, members, cover, 3 rates, reminders
 
 
-@pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
 def page(client, **params):
     return client.get(reverse("field:today"), params).content.decode()
 

@@ -23,13 +23,6 @@ VISIT_POST_QUERIES = 7
 
 
 @pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
-@pytest.fixture
 def household(collector):
     return kit.household(collector)
 

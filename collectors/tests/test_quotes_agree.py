@@ -22,13 +22,6 @@ from households.tests.factories import CommuneFactory, EnrolmentFactory, Househo
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def collector(client):
-    collector = kit.collector_with_area()
-    kit.phone_login(client, collector)
-    return collector
-
-
 def test_household_page_today_payment_page_and_calculator_quote_the_same_people_and_amount(client, collector):
     household = kit.household(collector, head="Already Paid")
     # Cover imported without a receipt that began this year: the head took part this year, keeps the 1st place.

@@ -142,7 +142,8 @@ def test_a_receipt_kept_shows_no_cancellation(client, collector):
     assert pdf_shows(pdf, "Receipt for insurance contributions") and not pdf_shows(pdf, "cancelled")
 
 
-def test_after_the_office_s_confirmation_the_receipt_shows_its_dates(client, collector):
+def handed_over(collector):
+    """A household's payment handed over to the agent, its head with the citizen ID the office's file names."""
     home = household(collector)
     payment = paid(collector, home)
     head = head_of(home)
@@ -150,6 +151,11 @@ def test_after_the_office_s_confirmation_the_receipt_shows_its_dates(client, col
     head.save()
     record_handover(collector=collector, numbers=[payment.receipt_number], total=payment.amount, handed_on=today(),
                     received_by="Phạm Thị Lan", recorded_by=UserFactory(is_superuser=True))
+    return payment
+
+
+def test_after_the_office_s_confirmation_the_receipt_shows_its_dates(client, collector):
+    payment = handed_over(collector)
     token = link_for(payment).token
     line = payment.lines.get()
     assert "15/03/2031" not in client.get(reverse("household_receipt", args=[token])).content.decode()
@@ -166,13 +172,7 @@ def test_after_the_office_s_confirmation_the_receipt_shows_its_dates(client, col
 
 
 def test_a_confirmation_with_the_dates_paid_for_adds_no_note(client, collector):
-    home = household(collector)
-    payment = paid(collector, home)
-    head = head_of(home)
-    head.citizen_id = "066185000124"
-    head.save()
-    record_handover(collector=collector, numbers=[payment.receipt_number], total=payment.amount, handed_on=today(),
-                    received_by="Phạm Thị Lan", recorded_by=UserFactory(is_superuser=True))
+    payment = handed_over(collector)
     line = payment.lines.get()
     start = line.enrolment.coverage_start
     assert import_confirmation(content=(
